@@ -1,0 +1,1 @@
+"""his-conformance: checks that an HIS deployment keeps the contract of `openapi.yaml`."""

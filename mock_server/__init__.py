@@ -1,0 +1,1 @@
+"""his-mock: a stateful mock of the hospital's HIS, driven by `openapi.yaml`."""
