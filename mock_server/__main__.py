@@ -1,0 +1,7 @@
+"""`python -m mock_server` runs the his-mock command line."""
+
+from __future__ import annotations
+
+from mock_server.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""The admin API under `/__admin/` (off the HIS spec): state, registrations, journal, faults, tokens.
+
+Plain JSON, not envelopes: `{"error": "..."}` with HTTP 400 for a bad request, 401 when
+`--admin-token` is set and the request lacks `Authorization: Bearer <admin token>`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from mock_server.errors import FixturesError, StoreError
+from mock_server.faults import FaultError, parse_fault
+from mock_server.fixtures import parse_registrations
+from mock_server.service import HisMock
+
+PREFIX = "/__admin"
+
+
+def admin_blueprint(mock: HisMock) -> Blueprint:
+    """The admin routes of one mock."""
+    admin = Blueprint("admin", __name__, url_prefix=PREFIX)
+    admin_token = mock.settings.admin_token
+
+    @admin.before_request
+    def _authorize() -> Response | None:
+        if admin_token is None:
+            return None
+        supplied = request.headers.get("Authorization", "")
+        if hmac.compare_digest(supplied.encode(), f"Bearer {admin_token}".encode()):
+            return None
+        return _json(
+            {"error": "the admin API needs `Authorization: Bearer <admin token>` (--admin-token)"}, 401
+        )
+
+    @admin.get("/")
+    def index() -> Response:
+        return _json(
+            {
+                "endpoints": [
+                    "POST /__admin/reset",
+                    "GET /__admin/registrations",
+                    "PUT /__admin/registrations",
+                    "GET /__admin/settlements",
+                    "GET /__admin/requests?limit=N",
+                    "DELETE /__admin/requests",
+                    "GET /__admin/faults",
+                    "POST /__admin/faults",
+                    "DELETE /__admin/faults",
+                    "POST /__admin/token",
+                ]
+            }
+        )
+
+    @admin.post("/reset")
+    def reset() -> Response:
+        mock.reset()
+        return _json({"reset": True, "registrations": len(mock.fixtures.registrations)})
+
+    @admin.get("/registrations")
+    def list_registrations() -> Response:
+        return _json(mock.store.registrations())
+
+    @admin.put("/registrations")
+    def put_registrations() -> Response:
+        data = _body()
+        if isinstance(data, Response):
+            return data
+        if isinstance(data, dict):
+            data = [data]
+        try:
+            registrations = parse_registrations(data, mock.spec)
+            mock.store.put_registrations(registrations)
+        except (FixturesError, StoreError) as exc:
+            return _json({"error": f"nothing stored: {exc}"}, 400)
+        return _json({"stored": [r.reg_no for r in registrations]})
+
+    @admin.get("/settlements")
+    def list_settlements() -> Response:
+        return _json(
+            [
+                {
+                    "BILLID": s.bill_id,
+                    "RegSerNo": s.reg_no,
+                    "SerialNumber": s.serial_number,
+                    "CheckOutNo": s.check_out_no,
+                    "settledAt": s.created_at,
+                    "receipt": json.loads(s.receipt_json),
+                }
+                for s in mock.store.settlements()
+            ]
+        )
+
+    @admin.get("/requests")
+    def list_requests() -> Response:
+        limit = request.args.get("limit", type=int)
+        return _json(mock.journal.entries(limit=limit))
+
+    @admin.delete("/requests")
+    def clear_requests() -> Response:
+        mock.journal.clear()
+        return _json({"cleared": True})
+
+    @admin.get("/faults")
+    def list_faults() -> Response:
+        return _json([asdict(fault) for fault in mock.faults.pending()])
+
+    @admin.post("/faults")
+    def add_fault() -> Response:
+        data = _body()
+        if isinstance(data, Response):
+            return data
+        try:
+            fault = parse_fault(data, operations=mock.spec.operations, status_codes=mock.spec.status_codes)
+        except FaultError as exc:
+            return _json({"error": str(exc)}, 400)
+        mock.faults.add(fault)
+        return _json({"added": asdict(fault)}, 201)
+
+    @admin.delete("/faults")
+    def clear_faults() -> Response:
+        mock.faults.clear()
+        return _json({"cleared": True})
+
+    @admin.post("/token")
+    def mint_token() -> Response:
+        data = _body()
+        if isinstance(data, Response):
+            return data
+        if not isinstance(data, dict):
+            return _json({"error": 'expected {"userId": "demo", "ttl": -60}'}, 400)
+        user_id = data.get("userId", "demo")
+        ttl = data.get("ttl", mock.tokens.ttl)
+        if not isinstance(user_id, str) or not user_id:
+            return _json({"error": "`userId` must be a non-empty string"}, 400)
+        if not isinstance(ttl, int) or isinstance(ttl, bool):
+            return _json(
+                {"error": "`ttl` must be an integer number of seconds (negative: already expired)"}, 400
+            )
+        return _json({"token": mock.tokens.issue(user_id, ttl=ttl)})
+
+    return admin
+
+
+def _body() -> Any:
+    """The JSON body, or a 400 response saying why it is not one."""
+    try:
+        return json.loads(request.get_data(cache=False) or b"null")
+    except ValueError as exc:
+        return _json({"error": f"the body is not JSON: {exc}"}, 400)
+
+
+def _json(document: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )

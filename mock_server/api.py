@@ -1,0 +1,196 @@
+"""The HIS operations of `openapi.yaml` (login, the unsettled bill, settlement): the hot path.
+
+Per call: one fault-board test, the token check, the body check with compiled validators, at most one
+indexed query for a bill fetch, a success envelope glued from pre-built bytes, one log line and one
+journal record. openapi-core is not involved per request (it checks the spec at start-up).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, request
+
+from his_contract import Spec
+from mock_server.auth import Claims
+from mock_server.errors import ApiError, BusinessError
+from mock_server.faults import Fault
+from mock_server.flavors import success_prefix
+from mock_server.journal import Entry
+from mock_server.service import HisMock
+from mock_server.validation import MAX_BODY_BYTES, too_large
+
+log = logging.getLogger("his_mock.requests")
+
+# The alias path shares its canonical operation's faults: a client sees one operation under two URLs.
+_FAULT_KEY = {"getUnpayBillByDoctorAlias": "getUnSettleBillByDoctor"}
+
+Handler = Callable[[dict[str, Any], Claims | None], Response]
+
+HTML_500 = (
+    b"<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body>"
+    b"<h1>Internal Server Error</h1><p>The server encountered an unexpected condition.</p>"
+    b"<hr><address>his-mock (injected fault)</address></body></html>"
+)
+
+
+class HisApi:
+    """Answers the documented operations with the envelope, in the configured flavor."""
+
+    def __init__(self, mock: HisMock) -> None:
+        self.mock = mock
+        self._login_ok = success_prefix("获取成功")
+        self._bill_ok = success_prefix("获取成功")
+        self._settle_ok = success_prefix("结算成功")
+        self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
+        self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
+
+    def register(self, app: Flask, spec: Spec) -> None:
+        handlers: dict[str, Handler] = {
+            "login": self.login,
+            "getUnSettleBillByDoctor": self.unsettled_bill,
+            "getUnpayBillByDoctorAlias": self.unsettled_bill,
+            "settleByDoctor": self.settle,
+        }
+        for operation in spec.operations.values():
+            view = self._view(operation.operation_id, operation.protected, handlers[operation.operation_id])
+            app.add_url_rule(operation.path, operation.operation_id, view, methods=[operation.method])
+
+    # --- the operations ------------------------------------------------------------------------
+
+    def login(self, body: dict[str, Any], _claims: Claims | None) -> Response:
+        user_id = body["userId"]
+        password = body.get("password", "")
+        expected = self._passwords.get(user_id)
+        if (
+            expected is None
+            or not isinstance(password, str)
+            or not hmac.compare_digest(expected.encode(), password.encode())
+        ):
+            reason = "unknown user" if expected is None else "password does not match"
+            raise BusinessError("用户名或密码错误", f"userId={user_id}: {reason}")
+        token = self.mock.tokens.issue(user_id)
+        return self.mock.flavor.success(self._login_ok, json.dumps(token).encode())
+
+    def unsettled_bill(self, body: dict[str, Any], _claims: Claims | None) -> Response:
+        reg_no = body["RegNo"]
+        state = self.mock.store.bill_state(reg_no)
+        if state is None:
+            raise BusinessError(f"未找到挂号号 {reg_no} 的待结算账单", f"RegNo={reg_no}: no registration")
+        if state.settled_serial is not None:
+            raise BusinessError(
+                f"挂号号 {reg_no} 没有待结算账单（账单 {state.bill_id} 已结算）",
+                f"RegNo={reg_no}: BILLID {state.bill_id} settled by SerialNumber {state.settled_serial}",
+            )
+        return self.mock.flavor.success(self._bill_ok, state.bill_json.encode())
+
+    def settle(self, body: dict[str, Any], _claims: Claims | None) -> Response:
+        receipt = self.mock.cashier.settle(body)
+        return self.mock.flavor.success(self._settle_ok, receipt.encode())
+
+    # --- what every call goes through ----------------------------------------------------------
+
+    def _view(self, operation_id: str, protected: bool, handler: Handler) -> Callable[[], Response]:
+        mock = self.mock
+        fault_key = _FAULT_KEY.get(operation_id, operation_id)
+
+        def view() -> Response:
+            started = time.perf_counter()
+            raw = b""
+            status: int | None = None
+            msg: str | None = None
+            try:
+                fault = None if mock.faults.idle else mock.faults.take(fault_key)
+                early = None if fault is None else self._apply(fault)
+                if early is not None:
+                    response = early
+                else:
+                    claims = mock.tokens.verify(request.headers.get("Authorization")) if protected else None
+                    raw = _read_body()
+                    body = mock.checker.body(operation_id, raw, request.mimetype)
+                    response = handler(body, claims)
+                    status = 0
+            except ApiError as exc:
+                status, msg = exc.status, exc.msg
+                response = mock.flavor.error(exc)
+            except Exception as exc:  # never a stack trace to the client: log it, answer 500 未知错误
+                log.exception("unexpected error in %s", operation_id)
+                status, msg = 500, "未知错误"
+                response = mock.flavor.error(
+                    ApiError("未知错误：HIS 模拟服务内部异常", exc.__class__.__name__, status=500)
+                )
+            self._account(operation_id, started, response.status_code, status, msg, raw)
+            return response
+
+        view.__name__ = f"his_{operation_id}"
+        return view
+
+    def _apply(self, fault: Fault) -> Response | None:
+        """Carry out an injected fault; a response ends the call, None lets it go on."""
+        if fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+        if fault.kind == "status" and fault.status is not None:
+            text = self._status_text.get(fault.status, "未知错误")
+            raise ApiError(
+                f"{text}（注入的故障）",
+                f"fault injected through /__admin/faults: status {fault.status}",
+                status=fault.status,
+            )
+        if fault.kind == "http500":
+            return Response(HTML_500, status=500, content_type="text/html; charset=utf-8")
+        if fault.kind == "drop":
+            connection = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+            if isinstance(connection, socket.socket):
+                # Shut the socket down under the server's feet: the client sees the connection close
+                # with no answer; the server's write then fails quietly (EPIPE).
+                connection.shutdown(socket.SHUT_RDWR)
+            return Response(b"", status=500)
+        return None
+
+    def _account(
+        self,
+        operation_id: str,
+        started: float,
+        http_status: int,
+        status: int | None,
+        msg: str | None,
+        raw: bytes,
+    ) -> None:
+        """One log line and one journal record per call."""
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "%s %s status=%s http=%s %.1fms", request.method, request.path, status, http_status, elapsed_ms
+        )
+        self.mock.journal.record(
+            Entry(
+                time=datetime.now(),
+                method=request.method,
+                path=request.path,
+                operation_id=operation_id,
+                http_status=http_status,
+                status=status,
+                msg=msg,
+                latency_ms=elapsed_ms,
+                authorization=request.headers.get("Authorization"),
+                content_type=request.headers.get("Content-Type"),
+                body=raw,
+            )
+        )
+
+
+def _read_body() -> bytes:
+    """The raw body, refusing more than `MAX_BODY_BYTES` (declared or actually sent)."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise too_large(length)
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large(len(raw))
+    return raw
