@@ -1,10 +1,226 @@
-"""Command line entry point (placeholder until its issue lands)."""
+"""`his-conformance`: check an HIS deployment against the contract, or `--mock` to check his-mock.
+
+Exit codes: 0 conformant; 1 one or more rules broken; 2 could not run (bad arguments, server
+unreachable, login impossible, unusable registration), with a one-line reason on stderr.
+"""
 
 from __future__ import annotations
 
 import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from conformance.errors import ConformanceError, UsageError
+from conformance.html_report import write_html
+from conformance.mockrun import MOCK_CARD_NO, MOCK_PASSWORD, MOCK_REG_NO, MOCK_USER_ID, running_mock
+from conformance.profiles import PROFILES, get_profile
+from conformance.report import console_summary, write_json, write_junit
+from conformance.results import Recorder
+from conformance.runner import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_TIMEOUT,
+    Limits,
+    run_conformance,
+)
+from conformance.session import Target
+
+EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes: 0 conformant, 1 violations found, 2 could not run.",
+)
+@click.option("--base-url", metavar="URL", help="Root URL of the HIS deployment, e.g. http://10.0.0.5:8080.")
+@click.option(
+    "--mock", is_flag=True, help="Start his-mock on a free port and check it (demo data, settlement on)."
+)
+@click.option("--user-id", envvar="HIS_USER_ID", metavar="ID", help="Login user id [env HIS_USER_ID].")
+@click.option("--password", envvar="HIS_PASSWORD", metavar="PW", help="Login password [env HIS_PASSWORD].")
+@click.option("--reg-no", metavar="REGNO", help="A registration (挂号号) with an unsettled bill.")
+@click.option("--card-no", metavar="CARD", help="The patient card of --reg-no (needed for settlement).")
+@click.option(
+    "--allow-settlement",
+    is_flag=True,
+    help="Run the settlement flow SET-1..5 (creates a real settlement!). Without it nothing is settled.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default="strict",
+    show_default=True,
+    help="strict: the document to the letter; lenient: what stock ASP.NET Core deployments do.",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_EXAMPLES,
+    show_default=True,
+    help="Fuzzed requests per operation and mode (positive, negative); 0 turns fuzzing off.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Per-request timeout; a timeout is a TRN-1 violation.",
+)
+@click.option(
+    "--expired-token",
+    envvar="HIS_EXPIRED_TOKEN",
+    metavar="JWT",
+    help="An expired token of the deployment, for AUTH-4 [env HIS_EXPIRED_TOKEN].",
+)
+@click.option(
+    "--junit-xml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write JUnit XML (one case per rule).",
+)
+@click.option(
+    "--report", type=click.Path(dir_okay=False, path_type=Path), help="Write a self-contained HTML report."
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report."
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the fuzzer: same seed, same requests."
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_REQUESTS,
+    show_default=True,
+    help="Request budget: the run stops sending after this many requests.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_RATE_LIMIT,
+    show_default=True,
+    metavar="PER_SECOND",
+    help="At most this many requests per second (0: no limit).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
+def cli(
+    base_url: str | None,
+    mock: bool,
+    user_id: str | None,
+    password: str | None,
+    reg_no: str | None,
+    card_no: str | None,
+    allow_settlement: bool,
+    profile: str,
+    max_examples: int,
+    timeout: float,
+    expired_token: str | None,
+    junit_xml: Path | None,
+    report: Path | None,
+    json_path: Path | None,
+    seed: int,
+    max_requests: int,
+    rate_limit: float,
+    quiet: bool,
+) -> None:
+    """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
+    progress = _silent if quiet else _echo
+    limits = Limits(
+        max_examples=max_examples,
+        timeout=timeout,
+        max_requests=max_requests,
+        rate_limit=rate_limit,
+        seed=seed,
+    )
+    try:
+        chosen = get_profile(profile)
+        if mock:
+            if base_url:
+                raise UsageError("--mock and --base-url exclude each other: --mock starts its own server")
+            progress(f"starting his-mock ({'aspnet' if profile == 'lenient' else 'doc'} flavor) ...")
+            with running_mock(profile) as server:
+                target = Target(
+                    base_url=server.base_url,
+                    user_id=user_id or MOCK_USER_ID,
+                    password=password or MOCK_PASSWORD,
+                    reg_no=reg_no or MOCK_REG_NO,
+                    card_no=card_no or MOCK_CARD_NO,
+                    expired_token=expired_token or server.expired_token,
+                    allow_settlement=True,
+                )
+                progress(f"his-mock listening on {server.base_url}")
+                recorder = run_conformance(target, chosen, limits, progress=progress, mock=True)
+        else:
+            target = _target(base_url, user_id, password, reg_no, card_no, expired_token, allow_settlement)
+            progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
+            recorder = run_conformance(target, chosen, limits, progress=progress)
+        _write_reports(recorder, junit_xml, report, json_path)
+    except ConformanceError as error:
+        click.echo(f"his-conformance: error: {error}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    except OSError as error:
+        click.echo(f"his-conformance: error: cannot write a report: {error}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    click.echo(console_summary(recorder))
+    sys.exit(recorder.exit_code)
+
+
+def _echo(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _silent(line: str) -> None:
+    del line
+
+
+def _target(
+    base_url: str | None,
+    user_id: str | None,
+    password: str | None,
+    reg_no: str | None,
+    card_no: str | None,
+    expired_token: str | None,
+    allow_settlement: bool,
+) -> Target:
+    missing = [
+        name
+        for name, value in (
+            ("--base-url", base_url),
+            ("--user-id (or HIS_USER_ID)", user_id),
+            ("--password (or HIS_PASSWORD)", password),
+            ("--reg-no", reg_no),
+        )
+        if not value
+    ]
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)} (or use --mock to check his-mock)")
+    assert base_url and user_id and password is not None and reg_no
+    if not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    if allow_settlement and not card_no:
+        raise UsageError("--allow-settlement needs --card-no: the card of the patient of --reg-no")
+    return Target(base_url.rstrip("/"), user_id, password, reg_no, card_no, expired_token, allow_settlement)
+
+
+def _write_reports(recorder: Recorder, junit: Path | None, html: Path | None, json_path: Path | None) -> None:
+    if junit is not None:
+        write_junit(recorder, junit)
+    if html is not None:
+        write_html(recorder, html)
+    if json_path is not None:
+        write_json(recorder, json_path)
 
 
 def main() -> None:
-    print("not yet implemented", file=sys.stderr)
-    raise SystemExit(2)
+    """Console-script entry point; unexpected crashes also exit 2, with the traceback for a bug report."""
+    try:
+        cli.main(prog_name="his-conformance", standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the suite itself broke: still "could not run", never a verdict
+        traceback.print_exc()
+        click.echo(f"his-conformance: internal error: {exc!r} (please report it)", err=True)
+        sys.exit(EXIT_CANNOT_RUN)

@@ -1,0 +1,95 @@
+"""A run's shared state and its one way to call an operation: send, judge every response, record.
+
+Probes, flows and the fuzzer all call `Session.call`, so every response of every phase is held
+to the rules every response must keep (ENV-*, SCH-*, SEM-*, TRN-1) in one place; the caller then
+adds the verdicts only it can give (INP-1 for a malformed body, AUTH-3 for a forged token ...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.contract import Contract
+from conformance.http import Exchange, Transport, json_body
+from conformance.profiles import Profile
+from conformance.results import Recorder, Verdict
+from conformance.rules import Answer, judge, read_answer
+
+# Sentinel: "send the session's token", as opposed to None (no Authorization header at all).
+SESSION_TOKEN = object()
+
+
+@dataclass(slots=True, frozen=True)
+class Target:
+    """What the user pointed the suite at (secrets included: never printed as is)."""
+
+    base_url: str
+    user_id: str
+    password: str
+    reg_no: str
+    card_no: str | None
+    expired_token: str | None
+    allow_settlement: bool
+
+
+@dataclass(slots=True)
+class Session:
+    """Everything a phase needs to talk to the deployment and record what it saw."""
+
+    contract: Contract
+    profile: Profile
+    transport: Transport
+    recorder: Recorder
+    target: Target
+    progress: Callable[[str], None] = print
+    token: str | None = None
+    findings_seen: int = field(default=0)
+
+    def call(
+        self,
+        operation_id: str,
+        body: Any = None,
+        *,
+        raw_body: bytes | None = None,
+        authorization: object = SESSION_TOKEN,
+        content_type: str | None = "application/json",
+        purpose: str = "",
+    ) -> tuple[Exchange, Answer]:
+        """Send one request to a documented operation; judge and record the response."""
+        operation = self.contract.operation(operation_id)
+        headers: dict[str, str] = {}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        auth = self._authorization(authorization) if operation.protected else None
+        if auth is not None:
+            headers["Authorization"] = auth
+        payload = raw_body if raw_body is not None else (None if body is None else json_body(body))
+        exchange = self.transport.send(
+            operation_id, operation.path, headers=headers, body=payload, purpose=purpose
+        )
+        answer = read_answer(exchange, self.contract, self.profile)
+        self.record(exchange, judge(exchange, answer, self.contract, self.profile))
+        return exchange, answer
+
+    def record(self, exchange: Exchange, verdicts: Iterable[Verdict | None]) -> None:
+        failures = self.recorder.record(exchange, [v for v in verdicts if v is not None])
+        self.findings_seen += len(failures)
+
+    def _authorization(self, authorization: object) -> str | None:
+        if authorization is SESSION_TOKEN:
+            return f"Bearer {self.token}" if self.token else None
+        if authorization is None or isinstance(authorization, str):
+            return authorization
+        raise TypeError(f"authorization must be a string, None or SESSION_TOKEN, not {authorization!r}")
+
+
+def describe(body: Mapping[str, Any] | bytes | None) -> str:
+    """A short rendering of a body for progress lines and purposes."""
+    if body is None:
+        return "(no body)"
+    if isinstance(body, bytes):
+        return body[:40].decode("utf-8", errors="replace") or "(empty body)"
+    return json.dumps(body, ensure_ascii=False)[:60]
