@@ -1,0 +1,166 @@
+"""Medians over the rounds, and the issue's targets as ratios measured in the same run."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.load import LoadRun
+
+MOCK, MOCK_NO_VALIDATION, PRISM, CEILING = "his-mock", "his-mock (validation off)", "prism", "flask-ceiling"
+BILL, LOGIN, SETTLE = "GetUnSettleBillByDoctor", "Login/Token", "SettleByDoctor"
+TARGET_CONNECTIONS = 10
+
+
+def medians(runs: Iterable[LoadRun]) -> list[dict[str, Any]]:
+    """One row per (server, operation, connections): median req/s, p50 and p99 over the rounds."""
+    groups: dict[tuple[str, str, int], list[LoadRun]] = {}
+    for run in runs:
+        groups.setdefault((run.server, run.operation, run.connections), []).append(run)
+    rows = []
+    for (server, operation, connections), group in groups.items():
+        rps = [run.rps for run in group]
+        rows.append(
+            {
+                "server": server,
+                "operation": operation,
+                "connections": connections,
+                "rounds": len(group),
+                "rps": round(statistics.median(rps), 1),
+                "rps_min": min(rps),
+                "rps_max": max(rps),
+                "p50_ms": round(statistics.median(run.p50_ms for run in group), 3),
+                "p99_ms": round(statistics.median(run.p99_ms for run in group), 3),
+                "flagged_rounds": sum(run.flagged for run in group),
+            }
+        )
+    return rows
+
+
+def find(
+    rows: Iterable[Mapping[str, Any]], server: str, operation: str, connections: int
+) -> Mapping[str, Any] | None:
+    for row in rows:
+        if (row["server"], row["operation"], row["connections"]) == (server, operation, connections):
+            return row
+    return None
+
+
+@dataclass(slots=True, frozen=True)
+class Target:
+    """One target of the issue, evaluated on this run's figures."""
+
+    id: str
+    title: str
+    value: float | None
+    threshold: float
+    passed: bool | None
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "value": self.value,
+            "threshold": self.threshold,
+            "result": "not measured" if self.passed is None else ("pass" if self.passed else "MISS"),
+            "note": self.note,
+        }
+
+
+def _ratio_target(
+    rows: list[dict[str, Any]], target_id: str, title: str, numerator: str, denominator: str, threshold: float
+) -> Target:
+    top = find(rows, numerator, BILL, TARGET_CONNECTIONS)
+    bottom = find(rows, denominator, BILL, TARGET_CONNECTIONS)
+    if top is None or bottom is None or not bottom["rps"]:
+        missing = denominator if top is not None else numerator
+        return Target(target_id, title, None, threshold, None, f"{missing} was not measured")
+    ratio = round(top["rps"] / bottom["rps"], 3)
+    note = f"{top['rps']:.0f} / {bottom['rps']:.0f} req/s (medians)"
+    if top["flagged_rounds"] or bottom["flagged_rounds"]:
+        note += "; some rounds had errors, see runs"
+    return Target(target_id, title, ratio, threshold, ratio >= threshold, note)
+
+
+def targets(
+    rows: list[dict[str, Any]],
+    memory: Mapping[str, Mapping[str, float]],
+    suite_seconds: float | None,
+    suite_note: str,
+) -> list[Target]:
+    """The targets of issue 5, each pass / MISS / not measured."""
+    c = TARGET_CONNECTIONS
+    found: list[Target] = [
+        _ratio_target(
+            rows, "mock-vs-prism", f"his-mock >= 1.0x Prism, {BILL} at {c} connections", MOCK, PRISM, 1.0
+        ),
+    ]
+    mock = find(rows, MOCK, BILL, c)
+    if mock is None:
+        found.append(
+            Target("mock-p99", f"his-mock p99 <= 10 ms at {c} connections", None, 10.0, None, "not measured")
+        )
+    else:
+        p99 = mock["p99_ms"]
+        found.append(
+            Target(
+                "mock-p99",
+                f"his-mock p99 <= 10 ms at {c} connections",
+                p99,
+                10.0,
+                p99 <= 10.0,
+                f"{p99:.2f} ms (median of rounds)",
+            )
+        )
+    found.append(
+        _ratio_target(
+            rows,
+            "mock-vs-ceiling",
+            f"his-mock >= 0.6x the bare Flask ceiling at {c} connections",
+            MOCK,
+            CEILING,
+            0.6,
+        )
+    )
+    found.append(
+        _ratio_target(
+            rows,
+            "validation-cost",
+            f"validation on >= 0.85x validation off (within 15%) at {c} connections",
+            MOCK,
+            MOCK_NO_VALIDATION,
+            0.85,
+        )
+    )
+    mock_memory, prism_memory = memory.get(MOCK), memory.get(PRISM)
+    if mock_memory is None or prism_memory is None:
+        found.append(Target("memory", "his-mock worker RSS < Prism RSS", None, 1.0, None, "not measured"))
+    else:
+        ratio = round(mock_memory["worker_rss_mib"] / prism_memory["tree_rss_mib"], 3)
+        found.append(
+            Target(
+                "memory",
+                "his-mock worker peak RSS below Prism's peak RSS (ratio < 1)",
+                ratio,
+                1.0,
+                ratio < 1.0,
+                f"worker {mock_memory['worker_rss_mib']:.0f} MiB vs Prism"
+                f" {prism_memory['tree_rss_mib']:.0f} MiB;"
+                f" whole his-mock tree {mock_memory['tree_rss_mib']:.0f} MiB RSS,"
+                f" {mock_memory['tree_pss_mib']:.0f} MiB PSS",
+            )
+        )
+    found.append(
+        Target(
+            "suite-time",
+            "his-conformance --mock (default settings) under 60 s",
+            suite_seconds,
+            60.0,
+            None if suite_seconds is None else suite_seconds < 60.0,
+            suite_note,
+        )
+    )
+    return found
