@@ -1,0 +1,131 @@
+"""Valid request bodies of the three operations, realistic or adversarial (still valid per the spec)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.strategies.bills import bills, card_numbers, registration_numbers, social_security_cards
+from conformance.strategies.text import NASTY_TEXTS, digits, long_texts
+from conformance.strategies.vocabulary import PAY_WAYS, RARE_NAME_CHARACTERS
+
+Body = dict[str, Any]
+
+USER_IDS = ("demo", "his_client", "wx_pay", "emr01", "收费员01")
+# Extra fields real clients send; the spec allows unknown fields, so they must not be refused.
+EXTRA_FIELDS = {"HospitalCode": "440100001", "Channel": "WeChat", "Remark": "患者自助缴费"}
+
+
+def _non_empty(realistic: tuple[str, ...], *, adversarial: bool) -> st.SearchStrategy[str]:
+    """A value for a required field: the spec says `minLength: 1`, anything else goes."""
+    values = st.sampled_from(realistic)
+    if not adversarial:
+        return values
+    return st.one_of(
+        values,
+        long_texts((realistic[0], "𠀀䶮龘")),
+        st.sampled_from(NASTY_TEXTS),
+        st.sampled_from(RARE_NAME_CHARACTERS),
+        st.just(" "),
+    )
+
+
+def _with_extras(body: st.SearchStrategy[Body], *, adversarial: bool) -> st.SearchStrategy[Body]:
+    if not adversarial:
+        return body
+    extras = st.dictionaries(
+        st.sampled_from(sorted(EXTRA_FIELDS)), st.sampled_from(sorted(EXTRA_FIELDS.values()))
+    )
+    return st.builds(lambda b, e: {**b, **e}, body, extras)
+
+
+def login_requests(*, adversarial: bool = False) -> st.SearchStrategy[Body]:
+    """Login bodies: a non-empty `userId` and, optionally, a `password` (which may be empty)."""
+    passwords = st.sampled_from(("demo", "Passw0rd!", "123456"))
+    if adversarial:
+        passwords = st.one_of(passwords, st.just(""), long_texts(("密码",)), st.sampled_from(NASTY_TEXTS))
+    body = st.fixed_dictionaries(
+        {"userId": _non_empty(USER_IDS, adversarial=adversarial)}, optional={"password": passwords}
+    )
+    return _with_extras(body, adversarial=adversarial)
+
+
+def bill_requests(reg_no: str | None = None, *, adversarial: bool = False) -> st.SearchStrategy[Body]:
+    """GetUnSettleBillByDoctor bodies: `{"RegNo": ...}` (10 digits; adversarial: any non-empty string)."""
+    numbers: st.SearchStrategy[str] = st.just(reg_no) if reg_no is not None else registration_numbers()
+    if adversarial and reg_no is None:
+        numbers = st.one_of(
+            numbers, digits(10, prefix="000"), long_texts(("1628214442",)), st.sampled_from(NASTY_TEXTS)
+        )
+    return _with_extras(st.fixed_dictionaries({"RegNo": numbers}), adversarial=adversarial)
+
+
+def settle_requests(
+    bill: Mapping[str, Any] | None = None,
+    *,
+    card_no: str | None = None,
+    reg_no: str | None = None,
+    adversarial: bool = False,
+) -> st.SearchStrategy[Body]:
+    """SettleByDoctor bodies that pay `bill` exactly: Money is its GRZFJE3, BILLID its BILLID.
+
+    Pass the registration's `card_no` and `reg_no` to settle a bill a server knows; without
+    `bill`, one is drawn from `bills()`. The WeChat fields look like WeChat's: a 28-character
+    openid as PayNo and a transaction id starting 420 as SerialNumber, paid after the visit.
+    """
+    bill_strategy = st.just(dict(bill)) if bill is not None else bills(adversarial=adversarial)
+    return _with_extras(
+        _settle_requests(
+            bill_strategy,
+            st.just(card_no) if card_no is not None else card_numbers(),
+            st.just(reg_no) if reg_no is not None else registration_numbers(),
+            adversarial=adversarial,
+        ),
+        adversarial=adversarial,
+    )
+
+
+@st.composite
+def _settle_requests(
+    draw: st.DrawFn,
+    bill_strategy: st.SearchStrategy[dict[str, Any]],
+    card_strategy: st.SearchStrategy[str],
+    reg_strategy: st.SearchStrategy[str],
+    *,
+    adversarial: bool,
+) -> Body:
+    bill = draw(bill_strategy)
+    paid = _paid_at(bill.get("Date"), draw(st.integers(min_value=0, max_value=3 * 24 * 3600)))
+    body: Body = {
+        "CardNo": draw(card_strategy),
+        "RegSerNo": draw(reg_strategy),
+        "PayWay": draw(_non_empty(PAY_WAYS, adversarial=adversarial)),
+        "PayNo": draw(
+            st.text(alphabet=_OPENID_ALPHABET, min_size=22, max_size=22).map(lambda s: "oUpF8u" + s)
+        ),
+        "SerialNumber": draw(digits(28, prefix="4200")),
+        "Paydate": paid.strftime("%Y-%m-%d"),
+        "Paytime": paid.strftime("%H:%M:%S"),
+        "Money": bill["GRZFJE3"],
+        "BILLID": bill["BILLID"],
+    }
+    if draw(st.booleans()):
+        body["SERIAL_NO"] = bill.get("SERIAL_NO", "")
+    if draw(st.booleans()):
+        body["SocialSecurityCard"] = draw(st.one_of(social_security_cards(), st.just("")))
+    return body
+
+
+_OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _paid_at(visit: object, delay_seconds: int) -> datetime:
+    """When the patient paid: some time after the visit written in the bill (or after 2021-12-03)."""
+    try:
+        start = datetime.strptime(str(visit), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        start = datetime(2021, 12, 3, 9, 30)
+    return start + timedelta(seconds=delay_seconds)
