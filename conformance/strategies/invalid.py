@@ -79,7 +79,7 @@ def invalid_requests(
     """
     spec = load_spec()
     path = spec.operation(operation).path
-    schema = _request_schema(spec, operation)
+    schema = request_schema(spec, operation)
     valid = st.just(dict(base)) if base is not None else _valid_bodies(operation)
     return valid.flatmap(lambda body: st.one_of(*_breakages(spec, operation, path, schema, body)))
 
@@ -169,7 +169,7 @@ def _breakages(
     return strategies
 
 
-def _request_schema(spec: Spec, operation: str) -> Mapping[str, Any]:
+def request_schema(spec: Spec, operation: str) -> Mapping[str, Any]:
     """The object schema of the operation's request body (the `$ref` behind its media type)."""
     node: Any = spec.document
     for token in spec.operation(operation).request_pointer[2:].split("/"):
