@@ -71,10 +71,15 @@ def fuzz_operation(session: Session, operation_id: str, *, max_examples: int, se
         )
 
 
+@functools.cache
 def draw_cases(
     path: str, mode: GenerationMode, *, protected: bool, count: int, seed_value: int
-) -> list[FuzzCase]:
-    """Up to `count` distinct cases for the operation at `path`, the same for the same seed."""
+) -> tuple[FuzzCase, ...]:
+    """Up to `count` distinct cases for the operation at `path`, the same for the same seed.
+
+    Cached: the draw depends on nothing but its arguments, and repeated runs in one process
+    (the pytest entry, the suite's own tests) need not pay for generation again.
+    """
     operation = _schemathesis_schema()[path]["POST"]
     strategy = operation.as_strategy(generation_mode=mode, headers=_PLACEHOLDER_AUTH if protected else None)
     drawn: list[FuzzCase] = []
@@ -93,12 +98,12 @@ def draw_cases(
     def collect(case: Any) -> None:
         fuzz_case = _to_fuzz_case(case, mode)
         key = (fuzz_case.body, fuzz_case.media_type)
-        if fuzz_case is not None and key not in seen:
+        if key not in seen:
             seen.add(key)
             drawn.append(fuzz_case)
 
     collect()
-    return drawn
+    return tuple(drawn)
 
 
 @functools.cache

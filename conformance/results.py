@@ -88,6 +88,8 @@ class RuleResult:
     failed: int = 0
     warned: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # Failed verdicts with their raw exchanges, turned into redacted findings when the run ends.
+    pending: list[tuple[Exchange, Verdict, bool]] = field(default_factory=list)
     skip_reasons: list[str] = field(default_factory=list)
 
     @property
@@ -153,8 +155,8 @@ class Recorder:
                 result.warned += 1
             else:
                 result.failed += 1
-            if len(result.findings) < MAX_FINDINGS_PER_RULE:
-                result.findings.append(self._finding(exchange, verdict, warning))
+            if len(result.pending) < MAX_FINDINGS_PER_RULE:
+                result.pending.append((exchange, verdict, warning))
         return failures
 
     def skip(self, rule_ids: Iterable[str], reason: str) -> None:
@@ -167,7 +169,10 @@ class Recorder:
             self.notes.append(text)
 
     def finish(self) -> None:
+        """End the run: redact the findings now that every secret (the login's token too) is known."""
         self.finished = time.monotonic()
+        for result in self.results.values():
+            result.findings = [self._finding(*pending) for pending in result.pending]
 
     @property
     def duration(self) -> float:

@@ -1,0 +1,22 @@
+"""ENV-3: `isSuccess` written as the string "true"/"false", as the document's table types it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conformance.broken.base import CorrectHis, serve_forever
+
+EXPECTED = "ENV-3"
+
+
+class SuccessString(CorrectHis):
+    def envelope(
+        self, status: int, msg: str, response: Any = None, msg_dev: str | None = None
+    ) -> dict[str, Any]:
+        document = super().envelope(status, msg, response, msg_dev)
+        document["isSuccess"] = "true" if status == 0 else "false"
+        return document
+
+
+if __name__ == "__main__":
+    serve_forever(SuccessString)
