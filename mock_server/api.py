@@ -7,27 +7,47 @@ journal record. openapi-core is not involved per request (it checks the spec at 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 
 from his_contract import Spec
 from mock_server.auth import Claims
-from mock_server.errors import ApiError, BusinessError
+from mock_server.errors import ApiError, BusinessError, InvalidInput
 from mock_server.faults import Fault
 from mock_server.flavors import success_prefix
 from mock_server.journal import Entry
 from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
 
-log = logging.getLogger("his_mock.requests")
+log = logging.getLogger("his_mock")
+
+
+class AccessLog:
+    """One line per call on stderr: time, method, path, envelope status, HTTP status, latency.
+
+    Written with one `os.write` per line, which is atomic for a line this short, so threads and worker
+    processes never interleave and no lock is taken (the `logging` module costs several times more).
+    """
+
+    def __init__(self, fd: int = 2) -> None:
+        self._fd = fd
+
+    def write(self, line: str) -> None:
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        with contextlib.suppress(OSError):  # a closed stderr must not fail the call
+            os.write(self._fd, f"{stamp}.{int(now * 1000) % 1000:03d} his-mock {line}\n".encode())
+
 
 # The alias path shares its canonical operation's faults: a client sees one operation under two URLs.
 _FAULT_KEY = {"getUnpayBillByDoctorAlias": "getUnSettleBillByDoctor"}
@@ -51,6 +71,7 @@ class HisApi:
         self._settle_ok = success_prefix("结算成功")
         self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
         self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
+        self._access_log = AccessLog()
 
     def register(self, app: Flask, spec: Spec) -> None:
         handlers: dict[str, Handler] = {
@@ -103,18 +124,23 @@ class HisApi:
 
         def view() -> Response:
             started = time.perf_counter()
+            req: Request = request._get_current_object()  # type: ignore[attr-defined]
             raw = b""
             status: int | None = None
             msg: str | None = None
+            fault = None
             try:
                 fault = None if mock.faults.idle else mock.faults.take(fault_key)
-                early = None if fault is None else self._apply(fault)
+                early = None if fault is None else self._apply(fault, req)
                 if early is not None:
                     response = early
                 else:
-                    claims = mock.tokens.verify(request.headers.get("Authorization")) if protected else None
-                    raw = _read_body()
-                    body = mock.checker.body(operation_id, raw, request.mimetype)
+                    # Read the body first so the journal shows it even when the token is refused.
+                    raw, oversized = _read_body(req)
+                    claims = mock.tokens.verify(req.headers.get("Authorization")) if protected else None
+                    if oversized is not None:
+                        raise oversized
+                    body = mock.checker.body(operation_id, raw, req.mimetype)
                     response = handler(body, claims)
                     status = 0
             except ApiError as exc:
@@ -126,13 +152,13 @@ class HisApi:
                 response = mock.flavor.error(
                     ApiError("未知错误：HIS 模拟服务内部异常", exc.__class__.__name__, status=500)
                 )
-            self._account(operation_id, started, response.status_code, status, msg, raw)
+            self._account(req, operation_id, started, response.status_code, status, msg, raw, fault)
             return response
 
         view.__name__ = f"his_{operation_id}"
         return view
 
-    def _apply(self, fault: Fault) -> Response | None:
+    def _apply(self, fault: Fault, req: Request) -> Response | None:
         """Carry out an injected fault; a response ends the call, None lets it go on."""
         if fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
@@ -146,7 +172,7 @@ class HisApi:
         if fault.kind == "http500":
             return Response(HTML_500, status=500, content_type="text/html; charset=utf-8")
         if fault.kind == "drop":
-            connection = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+            connection = req.environ.get("gunicorn.socket") or req.environ.get("werkzeug.socket")
             if isinstance(connection, socket.socket):
                 # Shut the socket down under the server's feet: the client sees the connection close
                 # with no answer; the server's write then fails quietly (EPIPE).
@@ -156,41 +182,47 @@ class HisApi:
 
     def _account(
         self,
+        req: Request,
         operation_id: str,
         started: float,
         http_status: int,
         status: int | None,
         msg: str | None,
         raw: bytes,
+        fault: Fault | None,
     ) -> None:
         """One log line and one journal record per call."""
         elapsed_ms = (time.perf_counter() - started) * 1000
-        log.info(
-            "%s %s status=%s http=%s %.1fms", request.method, request.path, status, http_status, elapsed_ms
+        injected = "" if fault is None else f" fault={fault.kind}"
+        shown_http = "dropped" if fault is not None and fault.kind == "drop" else http_status
+        self._access_log.write(
+            f"{req.method} {req.path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
+        headers = req.headers
         self.mock.journal.record(
             Entry(
                 time=datetime.now(),
-                method=request.method,
-                path=request.path,
+                method=req.method,
+                path=req.path,
                 operation_id=operation_id,
                 http_status=http_status,
                 status=status,
                 msg=msg,
                 latency_ms=elapsed_ms,
-                authorization=request.headers.get("Authorization"),
-                content_type=request.headers.get("Content-Type"),
+                authorization=headers.get("Authorization"),
+                content_type=headers.get("Content-Type"),
                 body=raw,
+                fault=None if fault is None else fault.kind,
             )
         )
 
 
-def _read_body() -> bytes:
-    """The raw body, refusing more than `MAX_BODY_BYTES` (declared or actually sent)."""
-    length = request.content_length
+def _read_body(req: Request) -> tuple[bytes, InvalidInput | None]:
+    """The raw body, and the error to answer when more than `MAX_BODY_BYTES` is declared or sent."""
+    length = req.content_length
     if length is not None and length > MAX_BODY_BYTES:
-        raise too_large(length)
-    raw = request.stream.read(MAX_BODY_BYTES + 1)
+        return b"", too_large(length)
+    raw = req.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        raise too_large(len(raw))
-    return raw
+        return raw[:MAX_BODY_BYTES], too_large(len(raw))
+    return raw, None

@@ -12,6 +12,8 @@ from mock_server.errors import TokenExpired, TokenInvalid
 
 ISSUER = "his-mock"
 ALGORITHM = "HS256"
+# Tokens already verified, up to this many: clients send the same token on every call.
+_CACHE_SIZE = 4096
 # A stock ASP.NET Core deployment writes `iat` from local time (UTC+8) as a string: 8 hours ahead.
 ASPNET_IAT_SKEW = 8 * 3600
 
@@ -32,6 +34,9 @@ class TokenService:
         self.ttl = ttl
         # None: `iat` is an integer, now (the document). A number: a string `iat` that far ahead (aspnet).
         self._string_iat_skew = string_iat_skew
+        # A token's signature and claims never change; only time can expire it. Verified tokens are
+        # remembered (expiry re-checked on every call) so PyJWT's decoding is paid once per token.
+        self._verified: dict[str, Claims] = {}
 
     def issue(self, user_id: str, *, ttl: int | None = None) -> str:
         """A signed token for `user_id` valid for `ttl` seconds (negative: already expired)."""
@@ -51,6 +56,12 @@ class TokenService:
                 "签名错误：Authorization 应为 Bearer {token}（中间一个空格）",
                 "Authorization header is not 'Bearer <token>'",
             )
+        cached = self._verified.get(token)
+        if cached is not None:
+            # PyJWT's own rule, without leeway: expired once now >= exp.
+            if time.time() >= cached.expires_at:
+                raise TokenExpired("令牌已过期，请重新登陆", "Signature has expired")
+            return cached
         try:
             claims = jwt.decode(
                 token,
@@ -71,4 +82,8 @@ class TokenService:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise TokenInvalid("签名错误：令牌无效", "the token's sub claim is not a non-empty string")
-        return Claims(user_id=subject, expires_at=int(claims["exp"]))
+        verified = Claims(user_id=subject, expires_at=int(claims["exp"]))
+        if len(self._verified) >= _CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = verified
+        return verified

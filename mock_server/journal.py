@@ -11,8 +11,9 @@ from typing import Any
 from mock_server.shared import SharedRing
 
 REDACTED = "***"
-_SECRET_KEYS = frozenset({"password"})
 _PASSWORD_IN_TEXT = re.compile(r'("password"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+_PASSWORD_IN_FORM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+_PASSWORD_TAIL = re.compile(r'("password"\s*:\s*)(?!"\*\*\*").*', re.IGNORECASE | re.DOTALL)
 _BODY_PREVIEW = 1024
 
 
@@ -31,6 +32,7 @@ class Entry:
     authorization: str | None
     content_type: str | None
     body: bytes
+    fault: str | None = None
 
 
 class Journal:
@@ -49,6 +51,7 @@ class Journal:
             "status": entry.status,
             "msg": entry.msg,
             "latencyMs": round(entry.latency_ms, 3),
+            "fault": entry.fault,
             "request": {
                 "headers": {
                     "Authorization": redact_authorization(entry.authorization),
@@ -83,20 +86,12 @@ def redact_authorization(value: str | None) -> str | None:
     return f"{scheme} {REDACTED}" if rest else REDACTED
 
 
-def redact_body(raw: bytes) -> Any:
-    """The request body with passwords hidden: as JSON when it is JSON, else as (shortened) text."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        text = raw[:_BODY_PREVIEW].decode("utf-8", errors="replace")
+def redact_body(raw: bytes) -> str:
+    """The request body as sent (first KiB, as text), passwords hidden."""
+    text = raw[:_BODY_PREVIEW].decode("utf-8", errors="replace")
+    if "assword" in text or "ASSWORD" in text:
         text = _PASSWORD_IN_TEXT.sub(rf'\1"{REDACTED}"', text)
-        return text + ("…" if len(raw) > _BODY_PREVIEW else "")
-    return _redact(body)
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in _SECRET_KEYS else _redact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    return value
+        text = _PASSWORD_IN_FORM.sub(rf"\1{REDACTED}", text)
+        # A body cut inside a password, or one that is not JSON: hide everything after the key.
+        text = _PASSWORD_TAIL.sub(rf"\1{REDACTED}", text)
+    return text + ("…" if len(raw) > _BODY_PREVIEW else "")
