@@ -417,28 +417,50 @@ def _short(text: str, limit: int = 24) -> str:
 # --- into the mock ------------------------------------------------------------------------------
 
 
-def generate_registrations(*, count: int, seed_value: int, progress: Progress | None = None) -> list[Case]:
-    """`count` registrations with edge-case bills, unique in RegNo and BILLID, the same for a seed."""
-    unique: list[Case] = []
-    reg_nos: set[str] = set()
-    bill_ids: set[str] = set()
-    for registration in draw_distinct(
-        registrations(adversarial=True), count=count * 2, seed_value=seed_value, progress=None
-    ):
-        if registration["RegNo"] in reg_nos or registration["bill"]["BILLID"] in bill_ids:
-            continue
-        reg_nos.add(registration["RegNo"])
-        bill_ids.add(registration["bill"]["BILLID"])
-        unique.append(registration)
-        if progress is not None:
-            progress(len(unique), count)
-        if len(unique) == count:
-            break
-    return unique
+def generate_registrations(
+    *,
+    count: int,
+    seed_value: int,
+    avoid: Sequence[Mapping[str, Any]] = (),
+    progress: Progress | None = None,
+) -> list[Case]:
+    """`count` registrations with edge-case bills, unique in RegNo and BILLID, the same for a seed.
+
+    Hypothesis's first draws are its simplest values, so RegNo and BILLID repeat; a repeated one,
+    or one already used by a registration in `avoid` (what the mock holds), is moved to the next
+    free number, which leaves the bill's arithmetic untouched and never replaces a registration.
+    """
+    drawn = draw_distinct(
+        registrations(adversarial=True), count=count, seed_value=seed_value, progress=progress
+    )
+    reg_nos = {str(r.get("RegNo")) for r in avoid}
+    bill_ids = {str(r.get("bill", {}).get("BILLID")) for r in avoid}
+    for registration in drawn:
+        registration["RegNo"] = _next_free(registration["RegNo"], reg_nos)
+        registration["bill"]["BILLID"] = _next_free(registration["bill"]["BILLID"], bill_ids)
+    return drawn
 
 
-def check_mock(mock_url: str, *, admin_token: str | None = None, timeout: float = 10.0) -> None:
-    """Fail early, before generating anything, when no his-mock admin API answers at `mock_url`."""
+def _next_free(value: str, taken: set[str]) -> str:
+    """`value`, or the nearest one after it (counting in its trailing digits) that is not taken."""
+    digits = len(value) - len(value.rstrip("0123456789"))
+    candidate = value
+    step = 0
+    while candidate in taken:
+        step += 1
+        if digits:
+            width = max(digits, len(str(int(value[-digits:]) + step)))
+            candidate = f"{value[:-digits]}{int(value[-digits:]) + step:0{width}d}"
+        else:
+            candidate = f"{value}{step}"
+    taken.add(candidate)
+    return candidate
+
+
+def existing_registrations(
+    mock_url: str, *, admin_token: str | None = None, timeout: float = 10.0
+) -> list[dict[str, Any]]:
+    """The registrations his-mock holds; fails early, before generating anything, when there is no mock."""
     headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
     url = mock_url.rstrip("/") + "/__admin/registrations"
     try:
@@ -447,8 +469,13 @@ def check_mock(mock_url: str, *, admin_token: str | None = None, timeout: float 
         raise CasesError(f"cannot reach his-mock at {mock_url}: {exc}") from exc
     if response.status_code == 401:
         raise CasesError(f"his-mock at {mock_url} wants its admin token: pass --admin-token")
-    if response.status_code != 200:
+    try:
+        held = response.json()
+    except ValueError:
+        held = None
+    if response.status_code != 200 or not isinstance(held, list):
         raise CasesError(f"no his-mock admin API at {url} (HTTP {response.status_code})")
+    return [r for r in held if isinstance(r, dict)]
 
 
 def load_registrations(

@@ -24,7 +24,7 @@ from conformance.cases import (
     SIDES,
     CasesError,
     bill_features,
-    check_mock,
+    existing_registrations,
     generate_cases,
     generate_registrations,
     jsonl_lines,
@@ -142,15 +142,15 @@ def load_command(mock_url: str, count: int, seed_value: int, admin_token: str | 
     """Generate COUNT registrations with edge-case bills and PUT them into a running his-mock.
 
     Prints one line per registration: RegNo, CardNo, the Money to settle with (GRZFJE3) and why
-    the bill is interesting. Existing registrations with the same RegNo are replaced.
+    the bill is interesting. RegNos and BILLIDs the mock already holds are skipped, never replaced.
     """
     if not mock_url.startswith(("http://", "https://")):
         raise click.BadParameter(f"{mock_url!r} is not an http(s) URL", param_hint="--mock-url")
     stored: list[str] = []
     try:
-        check_mock(mock_url, admin_token=admin_token, timeout=min(timeout, 10.0))
+        held = existing_registrations(mock_url, admin_token=admin_token, timeout=min(timeout, 10.0))
         registrations = generate_registrations(
-            count=count, seed_value=seed_value, progress=_progress("registrations", count)
+            count=count, seed_value=seed_value, avoid=held, progress=_progress("registrations", count)
         )
         for start in range(0, len(registrations), LOAD_BATCH):
             batch = registrations[start : start + LOAD_BATCH]
