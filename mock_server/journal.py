@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,7 @@ class Journal:
             "msg": entry.msg,
             "latencyMs": round(entry.latency_ms, 3),
             "fault": entry.fault,
+            "worker": os.getpid(),
             "request": {
                 "headers": {
                     "Authorization": redact_authorization(entry.authorization),

@@ -150,7 +150,7 @@ class Store:
             metadata.create_all(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(
-                f"cannot open the database {_redact_url(url)}: {exc.__class__.__name__}: {exc}"
+                f"cannot open the database --db {_redact_url(url)}: {exc.__class__.__name__}: {exc}"
             ) from exc
         self._bill_query = _ByRegNo(
             self.engine,

@@ -1,0 +1,149 @@
+"""The his-mock command line: start-up banner, custom fixtures, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_server.fixtures import demo_fixtures_path
+from tests.support.mock import login, start_mock
+from tests.support.servers import HOST, free_port
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def demo_with(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the demo fixtures with one edit."""
+    text = demo_fixtures_path().read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("his-mock: error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_banner_lists_every_demo_credential_and_registration(doc_server_log: str) -> None:
+    for line in ("demo / demo", "kiosk01 / kiosk-2021", "emr / emr-plugin"):
+        assert line in doc_server_log
+    for reg_no in ("1628214442", "1628214443", "1628214444", "1628214445", "1628214446"):
+        assert reg_no in doc_server_log
+    assert "his-mock listening on http://127.0.0.1:" in doc_server_log
+
+
+@pytest.fixture
+def doc_server_log(doc_server: object) -> str:
+    from tests.support.servers import RunningServer
+
+    assert isinstance(doc_server, RunningServer)
+    return doc_server.log()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_taken_port_is_one_clear_error(workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        message = _one_line_error(_run("--port", str(port), "--db", ":memory:", "--workers", workers))
+    assert f"port {port} on 127.0.0.1 is already in use" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('SumFund: "136.40"', 'SumFund: "136.50"', ["registration 1628214442", "SEM-2", "136.50"]),
+        (
+            'SumFund: "136.40"',
+            "SumFund: 136.40",
+            ["registration 1628214442", "SCH-1", 'quote it in YAML, e.g. "136.4"'],
+        ),
+    ],
+    ids=["sem-2", "unquoted-amount"],
+)
+def test_a_bad_fixtures_file_names_the_registration_and_the_rule(
+    tmp_path: Path, old: str, new: str, expected: list[str]
+) -> None:
+    path = demo_with(tmp_path, old, new)
+    message = _one_line_error(_run("--fixtures", str(path), "--db", ":memory:", "--port", str(free_port())))
+    assert str(path) in message
+    for part in expected:
+        assert part in message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "cannot read the fixtures file"),
+        ("users: [demo\n  - x: : :", "is not valid YAML at line"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+    ids=["missing-file", "broken-yaml", "not-a-mapping"],
+)
+def test_an_unreadable_fixtures_file_is_one_clear_error(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    path = tmp_path / "fixtures.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    message = _one_line_error(_run("--fixtures", str(path), "--db", ":memory:"))
+    assert expected in message
+
+
+def test_a_bad_database_url_is_one_clear_error() -> None:
+    assert "--db" in _one_line_error(_run("--db", "nosuchdriver://x/y", "--port", str(free_port())))
+
+
+def test_a_custom_fixtures_file_replaces_the_demo(tmp_path: Path) -> None:
+    path = demo_with(
+        tmp_path, "  - {userId: demo, password: demo}", "  - {userId: 收费员01, password: s3cret}"
+    )
+    with start_mock(extra_args=("--fixtures", str(path))) as server:
+        assert "收费员01 / s3cret" in server.log()
+        token = login(server.base_url, user_id="收费员01", password="s3cret")
+        bill = requests.post(
+            f"{server.base_url}/api/MzSettle/GetUnSettleBillByDoctor",
+            json={"RegNo": "1628214444"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+        assert bill["status"] == 0
+        assert (
+            requests.post(
+                f"{server.base_url}/api/Login/Token", json={"userId": "demo", "password": "demo"}, timeout=10
+            ).json()["status"]
+            == 6
+        )
+
+
+def test_help_lists_the_agreed_options() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    for option in (
+        "--host",
+        "--port",
+        "--db",
+        "--fixtures",
+        "--flavor",
+        "--token-ttl",
+        "--workers",
+        "--admin-token",
+    ):
+        assert option in result.stdout
+    assert "--no-validate" not in result.stdout
