@@ -225,15 +225,23 @@ class MemorySampler(threading.Thread):
         with self._lock:
             self._watched.pop(name, None)
 
+    def next_phase(self) -> dict[str, MemoryPeak]:
+        """The peaks so far; sampling goes on with fresh peaks (the next phase of the benchmark)."""
+        with self._lock:
+            finished, self.peaks = self.peaks, {name: MemoryPeak() for name in self._watched}
+        return finished
+
     def sample_once(self) -> None:
         children = _children_map()
         with self._lock:
             watched = dict(self._watched)
         for name, root in watched.items():
+            peak = self.peaks.get(name)
+            if peak is None:
+                continue
             tree = process_tree(root, children)
             rss = {pid: _rss_kib(pid) for pid in tree}
             leaves = [pid for pid in tree if not children.get(pid)]
-            peak = self.peaks[name]
             peak.tree_rss_kib = max(peak.tree_rss_kib, sum(rss.values()))
             peak.tree_pss_kib = max(peak.tree_pss_kib, sum(_pss_kib(pid) for pid in tree))
             peak.worker_rss_kib = max(peak.worker_rss_kib, max((rss[pid] for pid in leaves), default=0))
@@ -249,30 +257,28 @@ class MemorySampler(threading.Thread):
         self.join(timeout=5)
 
 
-def run_group(
-    argv: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None, output: Path | None = None
-) -> int:
-    """Run a command in its own session and return its exit code; on a timeout, an error or Ctrl-C
-    stop its whole process group (a suite run starts its own mock: that must not outlive it).
+def run_group(argv: Sequence[str], *, timeout: float, env: Mapping[str, str], cwd: Path, output: Path) -> int:
+    """Run a command in its own session, its output into `output`, and return its exit code.
+
+    On a timeout, an error or Ctrl-C its whole process group is stopped: a suite run starts its own
+    mock, which must not outlive it.
     """
-    sink = open(output, "wb") if output is not None else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        process = subprocess.Popen(
-            list(argv),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
-            start_new_session=True,
-        )
+    with open(output, "wb") as sink:
+        try:
+            process = subprocess.Popen(
+                list(argv),
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(env),
+                cwd=cwd,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise BenchError(f"cannot run {argv[0]}: {exc}") from exc
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             raise BenchError(f"`{' '.join(argv)}` took more than {timeout:.0f} s") from exc
         finally:
             stop_group(process)
-    except FileNotFoundError as exc:
-        raise BenchError(f"{argv[0]} not found") from exc
-    finally:
-        if output is not None and not isinstance(sink, int):
-            sink.close()

@@ -1,10 +1,12 @@
-"""Wall time of whole commands: hyperfine when it is installed, a timed loop otherwise."""
+"""Wall time of whole commands (the suite runs): a timed loop around a process group.
+
+hyperfine would add nothing for commands that run for seconds, and a loop can stop early: a
+command is run up to `runs` times, but not again once its runs have used `budget` seconds.
+"""
 
 from __future__ import annotations
 
-import json
 import shlex
-import shutil
 import statistics
 import tempfile
 import time
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import BenchError
 from harness.processes import run_group
 
 
@@ -25,7 +26,6 @@ class CommandTiming:
     command: str
     times_s: list[float]
     exit_codes: list[int]
-    tool: str
     output_tail: str
 
     @property
@@ -36,7 +36,6 @@ class CommandTiming:
         return {
             "name": self.name,
             "command": self.command,
-            "tool": self.tool,
             "runs": len(self.times_s),
             "median_s": self.median_s,
             "times_s": [round(t, 2) for t in self.times_s],
@@ -46,28 +45,23 @@ class CommandTiming:
 
 
 def time_command(
-    name: str, argv: Sequence[str], *, runs: int, env: Mapping[str, str], timeout: float
+    name: str,
+    argv: Sequence[str],
+    *,
+    runs: int,
+    budget: float,
+    timeout: float,
+    env: Mapping[str, str],
+    cwd: Path,
 ) -> CommandTiming:
-    """Run `argv` `runs` times and time each run; its output goes to a file whose tail is kept."""
-    command = shlex.join(argv)
+    """Run `argv` in `cwd` up to `runs` times (fewer once `budget` seconds are spent), timing each run."""
+    times: list[float] = []
+    codes: list[int] = []
     with tempfile.TemporaryDirectory(prefix="his-bench-time-") as folder:
         output = Path(folder, "output.txt")
-        if shutil.which("hyperfine"):
-            report = Path(folder, "hyperfine.json")
-            hyperfine = [
-                "hyperfine", "--runs", str(runs), "--ignore-failure", "--style", "basic",
-                "--output", str(output), "--export-json", str(report), "--command-name", name, command,
-            ]  # fmt: skip
-            code = run_group(hyperfine, timeout=timeout * runs + 30, env=env)
-            if code != 0 or not report.exists():
-                raise BenchError(f"hyperfine exited with {code} timing {command}")
-            result = json.loads(report.read_text())["results"][0]
-            times, codes, tool = list(result["times"]), [int(c) for c in result["exit_codes"]], "hyperfine"
-        else:
-            times, codes, tool = [], [], "timed loop"
-            for _ in range(runs):
-                started = time.perf_counter()
-                codes.append(run_group(argv, timeout=timeout, env=env, output=output))
-                times.append(time.perf_counter() - started)
-        tail = output.read_text("utf-8", errors="replace")[-1500:] if output.exists() else ""
-    return CommandTiming(name, command, times, codes, tool, tail)
+        while len(times) < runs and (not times or sum(times) + times[-1] <= budget):
+            started = time.perf_counter()
+            codes.append(run_group(argv, timeout=timeout, env=env, cwd=cwd, output=output))
+            times.append(time.perf_counter() - started)
+        tail = output.read_text("utf-8", errors="replace")[-1500:]
+    return CommandTiming(name, shlex.join(argv), times, codes, tail)

@@ -1,4 +1,4 @@
-"""Install what the benchmark lacks: wrk and hyperfine (apt-get), Prism (npm), matplotlib (pip)."""
+"""Install what the benchmark lacks: wrk (apt-get), Prism (npm), matplotlib (pip)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from harness.errors import BenchError
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 MATPLOTLIB_REQUIREMENT = "matplotlib>=3.8,<4"
 # Debian package providing each command.
-APT_PACKAGES = {"wrk": "wrk", "hyperfine": "hyperfine", "node": "nodejs", "npm": "npm"}
+APT_PACKAGES = {"wrk": "wrk", "node": "nodejs", "npm": "npm"}
 
 
 def _run(argv: list[str], *, what: str, timeout: float = 600, cwd: Path | None = None) -> str:
