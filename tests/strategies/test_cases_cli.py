@@ -54,6 +54,7 @@ def test_the_same_seed_gives_byte_identical_output(
     assert not list(tmp_path.glob(".cases.jsonl.*")), "the temporary file is renamed into place"
 
 
+@pytest.mark.slow
 def test_every_line_says_what_it_is_and_why(tmp_path: Path) -> None:
     result = his_cases(
         "--operation",

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 import requests
 
 from conformance.cases import draw_distinct, generate_registrations, load_registrations
@@ -24,6 +25,7 @@ def post(mock: RunningServer, token: str, path: str, body: dict[str, Any]) -> di
     return envelope
 
 
+@pytest.mark.slow
 def test_loaded_bills_come_back_identical_and_settle(mock: RunningServer, token: str) -> None:
     registrations = generate_registrations(count=20, seed_value=6)
     assert len(registrations) == 20
