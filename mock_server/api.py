@@ -7,11 +7,9 @@ journal record. openapi-core is not involved per request (it checks the spec at 
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import logging
-import os
 import socket
 import time
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from typing import Any
 from flask import Flask, Request, Response, request
 
 from his_contract import Spec
+from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
 from mock_server.errors import ApiError, BusinessError, InvalidInput
 from mock_server.faults import Fault
@@ -30,23 +29,6 @@ from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
 
 log = logging.getLogger("his_mock")
-
-
-class AccessLog:
-    """One line per call on stderr: time, method, path, envelope status, HTTP status, latency.
-
-    Written with one `os.write` per line, which is atomic for a line this short, so threads and worker
-    processes never interleave and no lock is taken (the `logging` module costs several times more).
-    """
-
-    def __init__(self, fd: int = 2) -> None:
-        self._fd = fd
-
-    def write(self, line: str) -> None:
-        now = time.time()
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-        with contextlib.suppress(OSError):  # a closed stderr must not fail the call
-            os.write(self._fd, f"{stamp}.{int(now * 1000) % 1000:03d} his-mock {line}\n".encode())
 
 
 # The alias path shares its canonical operation's faults: a client sees one operation under two URLs.
@@ -71,7 +53,7 @@ class HisApi:
         self._settle_ok = success_prefix("结算成功")
         self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
         self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
-        self._access_log = AccessLog()
+        self.access_log = AccessLog()
 
     def register(self, app: Flask, spec: Spec) -> None:
         handlers: dict[str, Handler] = {
@@ -195,7 +177,7 @@ class HisApi:
         elapsed_ms = (time.perf_counter() - started) * 1000
         injected = "" if fault is None else f" fault={fault.kind}"
         shown_http = "dropped" if fault is not None and fault.kind == "drop" else http_status
-        self._access_log.write(
+        self.access_log.write(
             f"{req.method} {req.path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
         headers = req.headers

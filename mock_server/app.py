@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from mock_server.accesslog import log_every_request
 from mock_server.admin import admin_blueprint
 from mock_server.api import HisApi
 from mock_server.docs import docs_blueprint
@@ -21,9 +22,11 @@ def create_app(settings: Settings | None = None, *, mock: HisMock | None = None)
     mock = mock or HisMock.create(settings or Settings())
     app = Flask(__name__)
     app.extensions["his_mock"] = mock
-    HisApi(mock).register(app, mock.spec)
-    app.register_blueprint(admin_blueprint(mock))
-    app.register_blueprint(docs_blueprint(mock.spec))
+    api = HisApi(mock)
+    api.register(app, mock.spec)
+    for blueprint in (admin_blueprint(mock), docs_blueprint(mock.spec)):
+        log_every_request(blueprint, api.access_log)
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
     def _routing_error(exc: HTTPException) -> Response:

@@ -14,7 +14,7 @@ from mock_server.shared import SharedRing
 REDACTED = "***"
 _PASSWORD_IN_TEXT = re.compile(r'("password"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
 _PASSWORD_IN_FORM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
-_PASSWORD_TAIL = re.compile(r'("password"\s*:\s*)(?!"\*\*\*").*', re.IGNORECASE | re.DOTALL)
+_PASSWORD_TAIL = re.compile(r'("password"\s*:)(?!\s*"\*\*\*").*', re.IGNORECASE | re.DOTALL)
 _BODY_PREVIEW = 1024
 
 
