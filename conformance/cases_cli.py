@@ -172,7 +172,10 @@ def load_command(mock_url: str, count: int, seed_value: int, admin_token: str | 
 def _write_atomically(path: Path, cases: Sequence[dict[str, Any]]) -> None:
     """Write to a sibling temporary file, then rename: an interrupted run never truncates `path`."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; the result is an ordinary file
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.writelines(jsonl_lines(cases))
         os.replace(temporary, path)
