@@ -53,7 +53,13 @@ from harness.summary import (  # noqa: E402
 )
 from harness.timing import time_command  # noqa: E402
 
-from mock_server.serving import THREADS_PER_WORKER  # noqa: E402
+try:
+    from mock_server.serving import THREADS_PER_WORKER
+except ImportError as exc:  # the kit is not installed in this interpreter's environment
+    print(
+        f"benchmark could not run: {exc}; install the kit first: pip install -e '.[bench]'", file=sys.stderr
+    )
+    sys.exit(2)
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -500,10 +506,11 @@ def run(bench: Benchmark) -> int:
     started, started_at = time.monotonic(), datetime.datetime.now(datetime.UTC)
     if not SPEC.is_file():
         raise BenchError(f"{SPEC} not found: run the benchmark from a source checkout of the kit")
-    load_runs = len(args.connections) * args.rounds * 5 + args.rounds
+    # Per round and concurrency: the bill on four servers, the login on two; then the settlement rounds.
+    load_runs = len(args.connections) * args.rounds * 6 + min(SETTLE_ROUNDS, args.rounds)
     print(
         f"HIS Contract Kit benchmark: {args.rounds} round(s) x {len(args.connections)} concurrencies,"
-        f" {args.duration:g} s per run (~{load_runs * args.duration / 60 + 1.5:.0f} min of load"
+        f" {args.duration:g} s per run (~{load_runs * args.duration / 60 + 1:.0f} min of load"
         f"{'' if args.skip_suite else ' plus the suite timings'}); load average {loadavg()}",
         flush=True,
     )
