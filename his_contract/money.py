@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 # CONTRACT.md SEM-1..4 compare sums "within 0.01": rounding of per-line amounts is allowed.
 AMOUNT_TOLERANCE = Decimal("0.01")
 
-_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+# fullmatch, not `$`: in Python `$` also matches before a trailing newline.
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 _CENT = Decimal("0.01")
 
 
@@ -18,7 +19,7 @@ def parse_amount(text: object) -> Decimal | None:
     Only plain ASCII digits with an optional fraction are accepted: no sign, no exponent, no
     thousands separator, no Unicode digits (Python's `Decimal` would take all of those).
     """
-    if not isinstance(text, str) or not _DECIMAL.match(text):
+    if not isinstance(text, str) or not _DECIMAL.fullmatch(text):
         return None
     return Decimal(text)
 

@@ -16,16 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from his_contract.errors import SpecError
+from his_contract.schemas import compile_validator, follow_refs, inline_refs
 
 SPEC_FILENAME = "openapi.yaml"
-# The base URI under which the whole document is registered, so `$ref`s resolve inside it.
-_SPEC_URI = "urn:his-contract:openapi"
 
 
 @dataclass(slots=True, frozen=True)
@@ -91,8 +87,6 @@ class Spec:
         self.error_codes = _read_error_codes(document)
         self.rules = _read_rules(document)
         self.operations = _read_operations(document)
-        resource = Resource.from_contents(dict(document), default_specification=DRAFT202012)
-        self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self._validators: dict[str, Validator] = {}
 
     @classmethod
@@ -131,7 +125,7 @@ class Spec:
         """A JSON Schema validator for the schema at `pointer` (a `#/...` JSON pointer), compiled once."""
         validator = self._validators.get(pointer)
         if validator is None:
-            validator = Draft202012Validator({"$ref": _SPEC_URI + pointer}, registry=self._registry)
+            validator = compile_validator(inline_refs(self.document, pointer))
             self._validators[pointer] = validator
         return validator
 
@@ -152,22 +146,6 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _follow(
-    document: Mapping[str, Any], node: Mapping[str, Any], pointer: str
-) -> tuple[Mapping[str, Any], str]:
-    """Follow a local `$ref` (as requestBodies and responses use), returning the node and its pointer."""
-    while "$ref" in node:
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            raise SpecError(f"only local $refs are supported, found {ref!r}")
-        pointer = ref
-        target: Any = document
-        for token in ref[2:].split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node, pointer
-
-
 def _read_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
     operations: dict[str, Operation] = {}
     global_security = document.get("security", [])
@@ -177,9 +155,9 @@ def _read_operations(document: Mapping[str, Any]) -> dict[str, Operation]:
                 continue
             base = f"#/paths/{_escape(path)}/{method}"
             try:
-                body, body_ptr = _follow(document, op["requestBody"], f"{base}/requestBody")
+                body, body_ptr = follow_refs(document, op["requestBody"], f"{base}/requestBody")
                 body["content"]["application/json"]["schema"]
-                ok, ok_ptr = _follow(document, op["responses"]["200"], f"{base}/responses/200")
+                ok, ok_ptr = follow_refs(document, op["responses"]["200"], f"{base}/responses/200")
                 ok["content"]["application/json"]["schema"]
                 operation_id = op["operationId"]
             except KeyError as exc:

@@ -1,8 +1,9 @@
 """Request checks driven by the spec: content type, size, JSON, and the operation's request schema.
 
-The JSON Schema validators are compiled once (`his_contract.Spec.request_validator`); a request pays
-only for `is_valid`, and only an invalid one for finding the error to report. Every failure is an
-`InvalidInput` (status 5) whose `msg` names the field and the reason in Chinese, as the document does.
+The JSON Schema validators are compiled once (`his_contract.Spec.request_validator`, references
+inlined); a request pays only for `is_valid`, and only an invalid one for finding the error to report.
+Every failure is an `InvalidInput` (status 5) whose `msg` names the field and the reason in Chinese,
+as the document does.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 
 from his_contract import Spec
-from his_contract.inline import inlined_validator
 from mock_server.errors import InvalidInput
 
 MAX_BODY_BYTES = 64 * 1024
@@ -37,11 +37,6 @@ class RequestChecker:
     """Parses and validates request bodies of the spec's operations."""
 
     def __init__(self, spec: Spec, *, validate: bool = True) -> None:
-        # Two views of the same schema: references inlined for the yes/no answer every call needs,
-        # the spec's own validator to find the error to report (only for invalid requests).
-        self._fast: dict[str, Validator] = {
-            op_id: inlined_validator(spec, op.request_pointer) for op_id, op in spec.operations.items()
-        }
         self._validators: dict[str, Validator] = {
             op_id: spec.request_validator(op_id) for op_id in spec.operations
         }
@@ -60,7 +55,7 @@ class RequestChecker:
         if not raw.strip():
             raise InvalidInput(f"{PREFIX}请求体为空，应为 JSON 对象", "request body is empty", binding=True)
         try:
-            body = json.loads(raw)
+            body = json.loads(raw, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
             raise InvalidInput(
                 f"{PREFIX}请求体不是合法的 JSON", f"malformed JSON: {exc}", binding=True
@@ -71,7 +66,7 @@ class RequestChecker:
                 f"request body must be a JSON object, got {type(body).__name__}",
                 binding=True,
             )
-        if self.validate and not self._fast[operation_id].is_valid(body):
+        if self.validate and not self._validators[operation_id].is_valid(body):
             raise _describe(best_match(self._validators[operation_id].iter_errors(body)))
         return body
 
@@ -114,6 +109,11 @@ def _describe(error: ValidationError) -> InvalidInput:
             field=json_field,
         )
     return InvalidInput(f"{PREFIX}{field} 不合法：{error.message}", dev, field=json_field)
+
+
+def _refuse_constant(name: str) -> Any:
+    """Python's json reads NaN, Infinity and -Infinity; JSON (RFC 8259) has no such literals."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _json_type(value: object) -> str:

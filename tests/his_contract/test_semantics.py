@@ -101,3 +101,11 @@ def test_parse_amount_refuses_what_is_not_a_plain_decimal(text: object) -> None:
 def test_format_amount_rounds_half_up_to_cents() -> None:
     assert format_amount(Decimal("40.925")) == "40.93"
     assert format_amount(Decimal("7")) == "7.00"
+
+
+@pytest.mark.parametrize("text", ["40.92\n", "40.92\r\n", "\n40.92"])
+def test_amounts_with_a_stray_newline_are_refused_by_schema_and_arithmetic(text: str) -> None:
+    """Python's `$` matches before a final newline; the spec's patterns mean the end of the string."""
+    assert parse_amount(text) is None
+    assert not load_spec().schema_validator("Amount").is_valid(text)
+    assert load_spec().schema_validator("Amount").is_valid(text.strip())

@@ -8,15 +8,11 @@ from typing import Any
 import pytest
 
 from his_contract import Spec, check_bill, check_receipt, load_spec
+from his_contract.schemas import follow_refs
 
 
-def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for token in node["$ref"][2:].split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
+def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Any:
+    return follow_refs(document, node, "")[0]
 
 
 def _examples(spec: Spec) -> Iterator[tuple[str, str, str, Any]]:

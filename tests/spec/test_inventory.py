@@ -8,16 +8,12 @@ from typing import Any
 import pytest
 
 from his_contract import Spec
+from his_contract.schemas import follow_refs
 from tests.spec import document_fields as doc
 
 
-def _resolve(spec: Spec, node: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        target: Any = spec.document
-        for token in node["$ref"][2:].split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
+def _resolve(spec: Spec, node: Mapping[str, Any]) -> Any:
+    return follow_refs(spec.document, node, "")[0]
 
 
 def _object(spec: Spec, node: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
