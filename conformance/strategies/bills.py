@@ -238,11 +238,16 @@ def _plain_items(draw: st.DrawFn, pool: Pool, *, adversarial: bool, lines: int =
 
 @functools.cache
 @st.composite
-def _herbal_items(draw: st.DrawFn, *, adversarial: bool, decoction: bool | None = None) -> list[Bill]:
+def _herbal_items(
+    draw: st.DrawFn, *, adversarial: bool, decoction: bool | None = None, doses: int | None = None
+) -> list[Bill]:
     """A herbal prescription (中草药) of ZYTS doses; with 代煎 its decoction fee is a separate line
     flagged DeliveryFeeFlag 1 (DOMAIN.md)."""
-    doses_pool = st.sampled_from(HERBAL_DOSES)
-    doses = draw(st.one_of(doses_pool, st.integers(min_value=1, max_value=60)) if adversarial else doses_pool)
+    if doses is None:
+        doses_pool = st.sampled_from(HERBAL_DOSES)
+        doses = draw(
+            st.one_of(doses_pool, st.integers(min_value=1, max_value=60)) if adversarial else doses_pool
+        )
     herbs = draw(
         st.lists(
             st.sampled_from(BILLABLES[Pool.HERBAL]),
@@ -275,10 +280,11 @@ def _category(
     *,
     adversarial: bool,
     decoction: bool | None = None,
+    doses: int | None = None,
     lines: int = 5,
 ) -> Bill:
     if pool is Pool.HERBAL:
-        items = draw(_herbal_items(adversarial=adversarial, decoction=decoction))
+        items = draw(_herbal_items(adversarial=adversarial, decoction=decoction, doses=doses))
     else:
         items = draw(_plain_items(pool, adversarial=adversarial, lines=lines))
     recipe = draw(digits(12, prefix=RECIPE_PREFIXES[pool]))
@@ -314,7 +320,8 @@ def _forty_categories() -> st.SearchStrategy[list[Bill]]:
 @functools.cache
 def _herbal_with_decoction() -> st.SearchStrategy[list[Bill]]:
     pool = dict(FEE_CATEGORIES)[HERBAL_CATEGORY]
-    herbal = _category(HERBAL_CATEGORY, pool, adversarial=False, decoction=True)
+    # The issue's own example: a 7-dose (7剂) prescription with its 代煎 fee line.
+    herbal = _category(HERBAL_CATEGORY, pool, adversarial=False, decoction=True, doses=7)
     return herbal.map(lambda cat: [{"FeeCat": [cat]}])
 
 

@@ -5,11 +5,12 @@ Judged by the suite's own rule code: the spec's compiled validators and `his_con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from conformance.strategies import (
@@ -79,30 +80,40 @@ def test_registrations_carry_valid_bills(registration: dict[str, Any]) -> None:
     assert registration["RegNo"] and registration["CardNo"]
 
 
+def _categories(bill: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for d in bill["FeeDetail"] for c in d["FeeCat"]]
+
+
+def _items(bill: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i for c in _categories(bill) for i in c["items"]]
+
+
+NAMED_EDGE_CASES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "forty categories": lambda bill: len(_categories(bill)) == 40,
+    "7 doses with 代煎": lambda bill: (
+        any(i["ZYTS"] == "7" for i in _items(bill)) and any(i["DeliveryFeeFlag"] == "1" for i in _items(bill))
+    ),
+    "zero-amount self-pay": lambda bill: bill["FeeType"] == "自费" and bill["SumFund"] == "0.00",
+    "many lines": lambda bill: sum(len(i["PerItem"]) for i in _items(bill)) >= 60,
+}
+
+
 @pytest.mark.slow
 def test_the_named_edge_cases_are_all_generated() -> None:
-    """The edge cases the issue names all occur: forty categories, 7-dose 代煎, zero-amount self-pay."""
+    """The edge cases the issue names all occur: each is one of five equally likely shapes.
+
+    Sixty draws miss one shape with a probability of about 0.8**60 (1e-6), whatever the seed, so the
+    test does not hang on a seed; generation only (no shrinking), as a failure here needs no example.
+    """
     seen: set[str] = set()
 
-    # Derandomized: the same 40 draws every run, so the test cannot flake.
-    @settings(max_examples=40, database=None, derandomize=True)
+    @settings(max_examples=60, database=None, phases=[Phase.generate])
     @given(bills(adversarial=True))
     def look(bill: dict[str, Any]) -> None:
-        categories = [c for d in bill["FeeDetail"] for c in d["FeeCat"]]
-        items = [i for c in categories for i in c["items"]]
-        if len(categories) == 40:
-            seen.add("forty categories")
-        if any(i["ZYTS"] == "7" for i in items) and any(i["DeliveryFeeFlag"] == "1" for i in items):
-            seen.add("7 doses with 代煎")
-        if bill["FeeType"] == "自费" and bill["SumFund"] == "0.00":
-            seen.add("zero-amount self-pay")
-        if sum(len(i["PerItem"]) for i in items) >= 60:
-            seen.add("many lines")
-        if any(ord(ch) > 0xFFFF for ch in bill["DoctName"]) or "䶮" in bill["DoctName"]:
-            seen.add("rare characters")
+        seen.update(name for name, condition in NAMED_EDGE_CASES.items() if condition(bill))
 
     look()
-    assert seen >= {"forty categories", "7 doses with 代煎", "zero-amount self-pay", "many lines"}, seen
+    assert seen == set(NAMED_EDGE_CASES)
 
 
 @settings(max_examples=15)

@@ -49,7 +49,7 @@ def test_mock_refuses_every_breakage_of_a_real_request(
     mock: RunningServer, token: str, operation: str
 ) -> None:
     @settings(max_examples=40, database=None)
-    @given(invalid_requests(operation, base=REAL_BASES[operation]).filter(lambda c: c.reason != NAN_LITERAL))
+    @given(invalid_requests(operation, base=REAL_BASES[operation]))
     def refused(case: InvalidRequest) -> None:
         assert_refused(mock, token, case)
 
@@ -61,15 +61,9 @@ def test_mock_refuses_every_breakage_of_a_real_request(
 def test_mock_refuses_breakages_of_generated_requests(
     mock: RunningServer, token: str, case: InvalidRequest
 ) -> None:
-    if case.reason == NAN_LITERAL:
-        return  # known deviation of the mock, pinned by the xfail test below
     assert_refused(mock, token, case)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="his-mock parses bodies with Python's json, which accepts the NaN literal (not JSON, RFC 8259)",
-)
 def test_mock_refuses_a_nan_literal(mock: RunningServer, token: str) -> None:
     cases: list[InvalidRequest] = []
 
