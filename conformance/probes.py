@@ -202,6 +202,10 @@ def invalid_bodies(
     yield "a JSON string instead of an object", b'"' + first.replace('"', "'").encode() + b'"', None
     schema = session.contract.request_schema(operation_id)
     required = [name for name in schema.get("required", []) if isinstance(name, str)]
+    if required:
+        # Python's json (and so many hand-rolled servers) reads NaN; JSON has no such literal.
+        nan_body = json.dumps({**valid, required[0]: float("nan")}, ensure_ascii=False)
+        yield f"a NaN literal for {required[0]} (not JSON, RFC 8259)", nan_body.encode(), None
     for name in required:
         missing = {key: value for key, value in valid.items() if key != name}
         yield f"required field {name} missing", None, missing
