@@ -263,6 +263,7 @@ class Benchmark:
             server=target.name,
             operation=operation,
             round_no=round_no,
+            server_pid=target.server.process.pid,
         )
 
     def warm_up(self) -> None:
@@ -297,7 +298,10 @@ class Benchmark:
                 print(
                     f"  [{done:>2}/{total}] round {round_no} {operation:<23} c={connections:<3}"
                     f" {target.name:<26}"
-                    f" {run.rps:>8.0f} req/s  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:7.2f} ms{flag}",
+                    f" {run.rps:>6.0f} req/s  p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:7.2f} ms"
+                    f"  {run.cpu['server_cpu_us_per_request']:5.0f} us CPU/req"
+                    f"  others {run.cpu['others_cores']:.1f} cores"
+                    f"{'  one worker did most of the work' if run.unbalanced else ''}{flag}",
                     flush=True,
                 )
             if connections == self.args.connections[-1] and operation == LOGIN:
@@ -344,6 +348,7 @@ class Benchmark:
         calibration = run_wrk(
             mock.url(SETTLE), body=template, token=mock.token, connections=SETTLE_CONNECTIONS, duration=1.0,
             server=MOCK, operation=SETTLE, round_no=0, first_index=next_index,
+            server_pid=mock.server.process.pid,
         )  # fmt: skip
         next_index += calibration.requests
         per_round = int(calibration.rps * self.args.duration * 1.3) + 300
@@ -356,7 +361,7 @@ class Benchmark:
             run = run_wrk(
                 mock.url(SETTLE), body=template, token=mock.token, connections=SETTLE_CONNECTIONS,
                 duration=self.args.duration, server=MOCK, operation=SETTLE, round_no=round_no,
-                first_index=next_index,
+                first_index=next_index, server_pid=mock.server.process.pid,
             )  # fmt: skip
             next_index += run.requests
             if next_index > SETTLE_FIRST + loaded:
@@ -366,7 +371,9 @@ class Benchmark:
             flag = f"  FLAGGED: {'; '.join(run.problems)}" if run.flagged else ""
             print(
                 f"  round {round_no} {SETTLE} c={SETTLE_CONNECTIONS} {MOCK}: {run.rps:.0f} req/s"
-                f"  p50 {run.p50_ms:.2f} ms  p99 {run.p99_ms:.2f} ms{flag}",
+                f"  p50 {run.p50_ms:.2f} ms  p99 {run.p99_ms:.2f} ms"
+                f"  {run.cpu['server_cpu_us_per_request']:.0f} us CPU/req"
+                f"  others {run.cpu['others_cores']:.1f} cores{flag}",
                 flush=True,
             )
         return {
@@ -378,6 +385,9 @@ class Benchmark:
             "p50_ms": round(statistics.median(run.p50_ms for run in settle_runs), 3),
             "p99_ms": round(statistics.median(run.p99_ms for run in settle_runs), 3),
             "flagged_rounds": sum(run.flagged for run in settle_runs),
+            "cpu_us_per_request": round(
+                statistics.median(run.cpu["server_cpu_us_per_request"] for run in settle_runs), 1
+            ),
         }
 
     # -- the suite ------------------------------------------------------------------------------
@@ -601,22 +611,27 @@ def run(bench: Benchmark) -> int:
 
 def report(results: dict[str, Any]) -> None:
     rows = results["medians"]
-    print("\nmedians (req/s | p50 ms | p99 ms):")
+    print("\nmedians: req/s | p50 ms | p99 ms | server CPU us per request (others' load, cores)")
     for operation in (BILL, LOGIN):
         for connections in results["settings"]["connections"]:
-            cells = []
+            print(f"  {operation} at {connections} connections:")
             for server in (MOCK, MOCK_NO_VALIDATION, PRISM, CEILING):
                 row = find(rows, server, operation, connections)
                 if row is not None:
-                    mark = "!" if row["flagged_rounds"] else ""
-                    cells.append(
-                        f"{server} {row['rps']:.0f}{mark} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f}"
+                    mark = f"  ({row['flagged_rounds']} flagged rounds)" if row["flagged_rounds"] else ""
+                    if row["unbalanced_rounds"]:
+                        mark += (
+                            f"  ({row['unbalanced_rounds']} rounds with one worker doing most of the work)"
+                        )
+                    print(
+                        f"    {server:<26} {row['rps']:6.0f} | {row['p50_ms']:6.2f} | {row['p99_ms']:7.2f}"
+                        f" | {row.get('cpu_us_per_request', 0):5.0f} ({row.get('others_cores', 0):.1f}){mark}"
                     )
-            print(f"  {operation:<24} c={connections:<3} " + "   ".join(cells))
     settle = results["settle"]
+    print(f"  {SETTLE} at {settle['connections']} connections, fresh bills:")
     print(
-        f"  {SETTLE:<24} c={settle['connections']:<3} his-mock {settle['rps']:.0f}"
-        f" | {settle['p50_ms']:.1f} | {settle['p99_ms']:.1f}"
+        f"    {MOCK:<26} {settle['rps']:6.0f} | {settle['p50_ms']:6.2f} | {settle['p99_ms']:7.2f}"
+        f" | {settle['cpu_us_per_request']:5.0f}"
     )
     print("peak memory during the rounds (MiB, largest worker / whole tree RSS / whole tree PSS):")
     for name, peak in results["memory_peak"].items():

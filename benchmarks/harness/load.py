@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.cpu import CpuMeter
 from harness.errors import BenchError
 
 LUA_SCRIPT = Path(__file__).resolve().parent.parent / "lua" / "post.lua"
@@ -33,15 +34,28 @@ class LoadRun:
     non_2xx: int
     not_success: int
     sample: str
+    cpu: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
         return bool(self.problems)
 
+    @property
+    def unbalanced(self) -> bool:
+        """A multi-worker server whose second-busiest process did under a quarter of the busiest's work.
+
+        Not an error: gunicorn workers keep the keep-alive connections they accepted, so with few
+        connections one worker can end up with most of them. Users see the same; it is recorded so a
+        low figure can be told apart from a slow server.
+        """
+        cores = self.cpu.get("process_cores", [])
+        return len(cores) >= 3 and cores[1] < 0.25 * cores[0]
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["flagged"] = self.flagged
+        data["unbalanced"] = self.unbalanced
         return data
 
 
@@ -56,11 +70,13 @@ def run_wrk(
     operation: str,
     round_no: int,
     first_index: int | None = None,
+    server_pid: int | None = None,
 ) -> LoadRun:
     """Drive `url` with `connections` keep-alive connections for `duration` seconds.
 
     One wrk thread: on a 2-core machine a second load thread would only take CPU from the server.
     With `first_index`, every `{n}` in `body` becomes a new number per request (SettleByDoctor).
+    With `server_pid`, the CPU time of the server's process tree, of wrk and of the rest is recorded.
     """
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "-s", str(LUA_SCRIPT)]
     if token is not None:
@@ -68,6 +84,7 @@ def run_wrk(
     argv += [url, "--", body]
     if first_index is not None:
         argv += [str(first_index), "1"]
+    meter = CpuMeter(server_pid).start() if server_pid is not None else None
     try:
         completed = subprocess.run(
             argv, capture_output=True, timeout=duration + 30, check=False, stdin=subprocess.DEVNULL
@@ -104,6 +121,8 @@ def run_wrk(
         not_success=data["not_success"],
         sample=data["sample"],
     )
+    if meter is not None:
+        run.cpu = meter.stop(run.requests)
     run.problems = _problems(run)
     return run
 

@@ -138,7 +138,8 @@ def stop_group(process: subprocess.Popen[bytes], *, grace: float = 8.0) -> None:
         process.wait(timeout=grace)
 
 
-def _children_map() -> dict[int, list[int]]:
+def children_map() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -232,7 +233,7 @@ class MemorySampler(threading.Thread):
         return finished
 
     def sample_once(self) -> None:
-        children = _children_map()
+        children = children_map()
         with self._lock:
             watched = dict(self._watched)
         for name, root in watched.items():

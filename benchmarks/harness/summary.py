@@ -34,9 +34,24 @@ def medians(runs: Iterable[LoadRun]) -> list[dict[str, Any]]:
                 "p50_ms": round(statistics.median(run.p50_ms for run in group), 3),
                 "p99_ms": round(statistics.median(run.p99_ms for run in group), 3),
                 "flagged_rounds": sum(run.flagged for run in group),
+                "unbalanced_rounds": sum(run.unbalanced for run in group),
+                **_cpu_medians(group),
             }
         )
     return rows
+
+
+def _cpu_medians(group: list[LoadRun]) -> dict[str, float]:
+    measured = [run.cpu for run in group if run.cpu]
+    if not measured:
+        return {}
+    return {
+        "cpu_us_per_request": round(
+            statistics.median(cpu["server_cpu_us_per_request"] for cpu in measured), 1
+        ),
+        "server_cores": round(statistics.median(cpu["server_cores"] for cpu in measured), 2),
+        "others_cores": round(statistics.median(cpu["others_cores"] for cpu in measured), 2),
+    }
 
 
 def find(
@@ -80,8 +95,14 @@ def _ratio_target(
         return Target(target_id, title, None, threshold, None, f"{missing} was not measured")
     ratio = round(top["rps"] / bottom["rps"], 3)
     note = f"{top['rps']:.0f} / {bottom['rps']:.0f} req/s (medians)"
+    if "cpu_us_per_request" in top and "cpu_us_per_request" in bottom:
+        cpu_top, cpu_bottom = top["cpu_us_per_request"], bottom["cpu_us_per_request"]
+        note += f"; server CPU per request {cpu_top:.0f} / {cpu_bottom:.0f} us"
     if top["flagged_rounds"] or bottom["flagged_rounds"]:
         note += "; some rounds had errors, see runs"
+    unbalanced = top.get("unbalanced_rounds", 0) + bottom.get("unbalanced_rounds", 0)
+    if unbalanced:
+        note += f"; {unbalanced} round(s) with one gunicorn worker doing most of the work"
     return Target(target_id, title, ratio, threshold, ratio >= threshold, note)
 
 
