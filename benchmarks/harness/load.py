@@ -50,7 +50,9 @@ class LoadRun:
         low figure can be told apart from a slow server.
         """
         cores = self.cpu.get("process_cores", [])
-        return len(cores) >= 3 and cores[1] < 0.25 * cores[0]
+        workers = len(cores) - 1  # a gunicorn master and its workers
+        # With fewer than two connections per worker an idle worker is no surprise.
+        return workers >= 2 and self.connections >= 2 * workers and cores[1] < 0.25 * cores[0]
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -15,43 +15,49 @@ TARGET_CONNECTIONS = 10
 
 
 def medians(runs: Iterable[LoadRun]) -> list[dict[str, Any]]:
-    """One row per (server, operation, connections): median req/s, p50 and p99 over the rounds."""
+    """One row per (server, operation, connections): median req/s, p50 and p99 over the rounds.
+
+    `balanced` repeats the medians over the rounds in which gunicorn's workers shared the work
+    (all rounds for a single-process server), or is None when fewer than two such rounds exist.
+    """
     groups: dict[tuple[str, str, int], list[LoadRun]] = {}
     for run in runs:
         groups.setdefault((run.server, run.operation, run.connections), []).append(run)
     rows = []
     for (server, operation, connections), group in groups.items():
         rps = [run.rps for run in group]
+        balanced = [run for run in group if not run.unbalanced]
         rows.append(
             {
                 "server": server,
                 "operation": operation,
                 "connections": connections,
                 "rounds": len(group),
-                "rps": round(statistics.median(rps), 1),
+                **_medians(group),
                 "rps_min": min(rps),
                 "rps_max": max(rps),
-                "p50_ms": round(statistics.median(run.p50_ms for run in group), 3),
-                "p99_ms": round(statistics.median(run.p99_ms for run in group), 3),
                 "flagged_rounds": sum(run.flagged for run in group),
-                "unbalanced_rounds": sum(run.unbalanced for run in group),
-                **_cpu_medians(group),
+                "unbalanced_rounds": len(group) - len(balanced),
+                "balanced": {"rounds": len(balanced), **_medians(balanced)} if len(balanced) >= 2 else None,
             }
         )
     return rows
 
 
-def _cpu_medians(group: list[LoadRun]) -> dict[str, float]:
-    measured = [run.cpu for run in group if run.cpu]
-    if not measured:
-        return {}
-    return {
-        "cpu_us_per_request": round(
-            statistics.median(cpu["server_cpu_us_per_request"] for cpu in measured), 1
-        ),
-        "server_cores": round(statistics.median(cpu["server_cores"] for cpu in measured), 2),
-        "others_cores": round(statistics.median(cpu["others_cores"] for cpu in measured), 2),
+def _medians(group: list[LoadRun]) -> dict[str, float]:
+    found = {
+        "rps": round(statistics.median(run.rps for run in group), 1),
+        "p50_ms": round(statistics.median(run.p50_ms for run in group), 3),
+        "p99_ms": round(statistics.median(run.p99_ms for run in group), 3),
     }
+    measured = [run.cpu for run in group if run.cpu]
+    if measured:
+        found["cpu_us_per_request"] = round(
+            statistics.median(cpu["server_cpu_us_per_request"] for cpu in measured), 1
+        )
+        found["server_cores"] = round(statistics.median(cpu["server_cores"] for cpu in measured), 2)
+        found["others_cores"] = round(statistics.median(cpu["others_cores"] for cpu in measured), 2)
+    return found
 
 
 def find(
@@ -86,23 +92,42 @@ class Target:
 
 
 def _ratio_target(
-    rows: list[dict[str, Any]], target_id: str, title: str, numerator: str, denominator: str, threshold: float
+    rows: list[dict[str, Any]],
+    target_id: str,
+    title: str,
+    numerator: str,
+    denominator: str,
+    threshold: float,
+    *,
+    balanced_only: bool = False,
 ) -> Target:
+    """`numerator`'s req/s over `denominator`'s for the bill at the target concurrency.
+
+    With `balanced_only` (a server against itself, where the split of connections between workers is
+    the same dice for both and not what is measured), the medians of the balanced rounds are used
+    when both have at least two; the note says which medians were used.
+    """
     top = find(rows, numerator, BILL, TARGET_CONNECTIONS)
     bottom = find(rows, denominator, BILL, TARGET_CONNECTIONS)
     if top is None or bottom is None or not bottom["rps"]:
         missing = denominator if top is not None else numerator
         return Target(target_id, title, None, threshold, None, f"{missing} was not measured")
-    ratio = round(top["rps"] / bottom["rps"], 3)
-    note = f"{top['rps']:.0f} / {bottom['rps']:.0f} req/s (medians)"
-    if "cpu_us_per_request" in top and "cpu_us_per_request" in bottom:
-        cpu_top, cpu_bottom = top["cpu_us_per_request"], bottom["cpu_us_per_request"]
-        note += f"; server CPU per request {cpu_top:.0f} / {cpu_bottom:.0f} us"
+    unbalanced = top["unbalanced_rounds"] + bottom["unbalanced_rounds"]
+    used, other, which = top, bottom, "medians of all rounds"
+    if balanced_only and unbalanced and top["balanced"] and bottom["balanced"]:
+        used, other = top["balanced"], bottom["balanced"]
+        which = f"medians of the balanced rounds ({used['rounds']} and {other['rounds']})"
+    ratio = round(used["rps"] / other["rps"], 3)
+    note = f"{used['rps']:.0f} / {other['rps']:.0f} req/s, {which}"
+    if "cpu_us_per_request" in used and "cpu_us_per_request" in other:
+        cpu_used, cpu_other = used["cpu_us_per_request"], other["cpu_us_per_request"]
+        note += f"; server CPU per request {cpu_used:.0f} / {cpu_other:.0f} us"
     if top["flagged_rounds"] or bottom["flagged_rounds"]:
         note += "; some rounds had errors, see runs"
-    unbalanced = top.get("unbalanced_rounds", 0) + bottom.get("unbalanced_rounds", 0)
     if unbalanced:
         note += f"; {unbalanced} round(s) with one gunicorn worker doing most of the work"
+        if not balanced_only and top["balanced"] and bottom["balanced"]:
+            note += f" (balanced rounds only: {top['balanced']['rps'] / bottom['balanced']['rps']:.2f}x)"
     return Target(target_id, title, ratio, threshold, ratio >= threshold, note)
 
 
@@ -154,6 +179,7 @@ def targets(
             MOCK,
             MOCK_NO_VALIDATION,
             0.85,
+            balanced_only=True,
         )
     )
     mock_memory, prism_memory = memory.get(MOCK), memory.get(PRISM)
