@@ -123,7 +123,10 @@ def generate_command(
             sys.stdout.buffer.write(line.encode("utf-8"))
         sys.stdout.buffer.flush()
         return
-    _write_atomically(out, cases)
+    try:
+        _write_atomically(out, cases)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {out}: {exc.strerror or exc}", param_hint="--out") from exc
     click.echo(f"his-cases: wrote {len(cases)} cases to {out}", err=True)
 
 

@@ -142,6 +142,14 @@ def test_a_failed_run_leaves_an_existing_out_file_alone(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == "precious\n"
 
 
+def test_an_unwritable_out_file_is_a_clear_error() -> None:
+    # /proc exists and is a directory, but nothing can be created in it, not even by root.
+    result = his_cases("--operation", "login", "--count", "1", "--out", "/proc/his-cases.jsonl")
+    assert result.returncode == 2
+    stderr = result.stderr.decode("utf-8")
+    assert "cannot write /proc/his-cases.jsonl" in stderr and "Traceback" not in stderr
+
+
 @pytest.mark.slow
 def test_load_needs_the_admin_token_when_the_mock_has_one() -> None:
     with start_mock(extra_args=["--admin-token", "s3cret"]) as mock:
