@@ -16,7 +16,9 @@ from flask import Blueprint, Response, request
 from mock_server.errors import FixturesError, StoreError
 from mock_server.faults import FaultError, parse_fault
 from mock_server.fixtures import parse_registrations
+from mock_server.flavors import utf8
 from mock_server.service import HisMock
+from mock_server.validation import find_lone_surrogate
 
 PREFIX = "/__admin"
 
@@ -149,14 +151,20 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
 def _body() -> Any:
     """The JSON body, or a 400 response saying why it is not one."""
     try:
-        return json.loads(request.get_data(cache=False) or b"null")
+        data = json.loads(request.get_data(cache=False) or b"null")
     except ValueError as exc:
         return _json({"error": f"the body is not JSON: {exc}"}, 400)
+    field = find_lone_surrogate(data)
+    if field is not None:
+        return _json(
+            {"error": f"{field or 'the body'}: a lone UTF-16 surrogate (\\ud800-\\udfff) is not text"}, 400
+        )
+    return data
 
 
 def _json(document: Any, status: int = 200) -> Response:
     return Response(
-        json.dumps(document, ensure_ascii=False, indent=1),
+        utf8(json.dumps(document, ensure_ascii=False, indent=1)),
         status=status,
         content_type="application/json; charset=utf-8",
     )

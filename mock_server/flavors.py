@@ -27,7 +27,12 @@ PROBLEM = "application/problem+json; charset=utf-8"
 def envelope_json(status: int, msg: str, msg_dev: str | None, *, sort_keys: bool = False) -> bytes:
     """An error envelope (`response` null) as UTF-8 JSON."""
     document = {"status": status, "isSuccess": status == 0, "msg": msg, "msgDev": msg_dev, "response": None}
-    return json.dumps(document, ensure_ascii=False, sort_keys=sort_keys).encode()
+    return utf8(json.dumps(document, ensure_ascii=False, sort_keys=sort_keys))
+
+
+def utf8(text: str) -> bytes:
+    """UTF-8 bytes of text that may echo a client's input: a lone surrogate becomes "?", never a crash."""
+    return text.encode("utf-8", errors="replace")
 
 
 def success_prefix(msg: str) -> bytes:
@@ -92,7 +97,7 @@ def _problem(error: InvalidInput) -> bytes:
         "errors": {error.field: [error.msg, error.msg_dev or ""]},
         "traceId": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00",
     }
-    return json.dumps(document, ensure_ascii=False).encode()
+    return utf8(json.dumps(document, ensure_ascii=False))
 
 
 def flavor(name: str) -> Flavor:

@@ -9,6 +9,7 @@ as the document does.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,9 @@ _JSON_TYPES = {
     float: "数字",
     type(None): "null",
 }
+# How a body can hold a lone UTF-16 surrogate: a JSON escape (\ud800), or its 3-byte encoding, which
+# json.loads lets through (it decodes bytes with "surrogatepass"). Only such bodies are walked.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 _SCHEMA_TYPES = {"string": "字符串", "object": "对象", "array": "数组", "integer": "整数", "number": "数字"}
 
 
@@ -66,9 +70,47 @@ class RequestChecker:
                 f"request body must be a JSON object, got {type(body).__name__}",
                 binding=True,
             )
+        if _SURROGATE.search(raw):
+            field = find_lone_surrogate(body)
+            if field is not None:
+                raise InvalidInput(
+                    f"{PREFIX}{field or '请求体'} 含有无效的 Unicode 字符（孤立的代理项 \\uD800-\\uDFFF）",
+                    f"{field or 'body'}: a lone UTF-16 surrogate is not text (no UTF-8 form)",
+                    binding=True,
+                    field=f"$.{field}" if field else "$",
+                )
         if self.validate and not self._validators[operation_id].is_valid(body):
             raise _describe(best_match(self._validators[operation_id].iter_errors(body)))
         return body
+
+
+def find_lone_surrogate(value: object, path: str = "") -> str | None:
+    """The dotted path of the first key or string holding a lone surrogate (`""` for the top level);
+    None when there is none. Such text cannot be written as UTF-8: not to the database, not to a log."""
+    if isinstance(value, str):
+        return None if value.isascii() or not _has_surrogate(value) else path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if _has_surrogate(str(key)):
+                return path or ""
+            found = find_lone_surrogate(item, child)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_lone_surrogate(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def too_large(length: int) -> InvalidInput:

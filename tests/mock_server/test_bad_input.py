@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from mock_server.flavors import envelope_json
 from tests.mock_server.conftest import BILL, LOGIN, SETTLE, MockClient
 from tests.support.mock import demo_settle_body
 
@@ -61,6 +62,17 @@ CORPUS: dict[str, Case] = {
     ),
     "no-content-type": Case(BILL, b'{"RegNo": "1628214442"}', 5, None, binding=True),
     "xml-content-type": Case(BILL, b"<RegNo>1628214442</RegNo>", 5, "application/xml", binding=True),
+    # Lone UTF-16 surrogates: valid JSON escapes (or bytes json.loads lets through) that are not text.
+    "surrogate-escape": Case(BILL, b'{"RegNo": "\\ud800"}', 5, binding=True),
+    "surrogate-low-escape": Case(BILL, b'{"RegNo": "1628\\udfff214442"}', 5, binding=True),
+    "surrogate-bytes": Case(BILL, b'{"RegNo": "16\xed\xa0\x80"}', 5, binding=True),
+    "surrogate-in-key": Case(BILL, b'{"RegNo": "1628214442", "\\udc00": 1}', 5, binding=True),
+    "surrogate-userid": Case(
+        LOGIN, b'{"userId": "\\ud800", "password": "demo"}', 5, authorization=None, binding=True
+    ),
+    "surrogate-password": Case(
+        LOGIN, b'{"userId": "demo", "password": "x\\ud800"}', 5, authorization=None, binding=True
+    ),
     # Well-formed JSON objects whose fields break the schema.
     "regno-null": Case(BILL, b'{"RegNo": null}', 5, binding=True),
     "regno-number": Case(BILL, b'{"RegNo": 1628214442}', 5, binding=True),
@@ -126,3 +138,42 @@ def test_bad_input_gets_an_envelope_and_changes_nothing(mock: MockClient, name: 
 
 def test_the_corpus_is_large_enough() -> None:
     assert len(CORPUS) >= 30
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "field"),
+    [
+        (BILL, b'{"RegNo": "\\ud800"}', "RegNo"),
+        (LOGIN, b'{"userId": "\\ud800"}', "userId"),
+        (SETTLE, _settle_with(Remark="x").replace(b'"x"', b'"\\udbff"'), "Remark"),
+    ],
+    ids=["bill", "login", "settle"],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(
+    doc: MockClient, path: str, data: bytes, field: str
+) -> None:
+    response = doc.post(path, data=data, headers={"Content-Type": JSON})
+    envelope = response.json()
+    assert response.status_code == 200
+    assert envelope["status"] == 5
+    assert envelope["msg"].startswith(f"入参参数错误：{field} 含有无效的 Unicode 字符")
+    # The journal still reads (the body is shown with a replacement character, never a crash).
+    journal = doc.admin("GET", "/requests", params={"limit": 1})
+    assert journal.status_code == 200
+    assert journal.json()[0]["status"] == 5
+
+
+def test_the_admin_api_refuses_a_lone_surrogate(doc: MockClient) -> None:
+    registration = doc.admin("GET", "/registrations").json()[0]
+    body = json.dumps([{**registration, "PatientName": "张\ud800"}]).encode()
+    before = doc.snapshot()
+    response = doc.admin("PUT", "/registrations", data=body, headers={"Content-Type": JSON})
+    assert response.status_code == 400
+    assert "0.PatientName: a lone UTF-16 surrogate" in response.json()["error"]
+    assert doc.snapshot() == before
+
+
+def test_an_envelope_with_a_lone_surrogate_is_still_written() -> None:
+    # Defence in depth: whatever text reaches an error envelope, writing it never raises.
+    written = envelope_json(5, "入参参数错误", "userId=\ud800: unknown user")
+    assert json.loads(written)["msgDev"] == "userId=?: unknown user"
