@@ -28,6 +28,9 @@ from conformance.rules import (
 from conformance.session import Session
 
 WRONG_PASSWORD = "his-conformance-wrong-password"
+# The password of the INP-1 login bodies: invalid input gets status 5 whatever the password, and
+# these bodies (malformed, truncated, retyped) end up in findings, where the real one must not be.
+PROBE_PASSWORD = "his-conformance-probe-password"
 # A registration number no HIS issues: letters and a suffix no numbering scheme produces.
 UNKNOWN_REG_NO = "HIS-CONFORMANCE-NO-SUCH-REGISTRATION-0"
 # Values of the wrong JSON type for a string field.
@@ -159,10 +162,10 @@ def input_probes(session: Session, operation_ids: list[str]) -> None:
 
 
 def valid_body(session: Session, operation_id: str) -> dict[str, Any]:
-    """A body that keeps the request schema, built around the user's data."""
+    """A body that keeps the request schema, built around the user's data (never the real password)."""
     target = session.target
     if operation_id == LOGIN_OPERATION:
-        return {"userId": target.user_id, "password": target.password}
+        return {"userId": target.user_id, "password": PROBE_PASSWORD}
     if operation_id == SETTLEMENT_OPERATION:
         return settle_body(session, bill=None, serial_number="HISCONF-INVALID-INPUT", money="0.00")
     return {"RegNo": target.reg_no}

@@ -10,6 +10,7 @@ import pytest
 from schemathesis import GenerationMode
 
 from conformance.fuzz import draw_cases
+from conformance.probes import PROBE_PASSWORD
 from tests.conformance.broken import base
 from tests.conformance.conftest import reference_args, run_console_script, run_in_process, serve
 from tests.support.servers import RunningServer, free_port, python_module
@@ -119,6 +120,32 @@ def test_no_secret_in_any_report(tmp_path: Path) -> None:
         assert base.PASSWORD not in text
         assert base.expired_token() not in text
         assert not SIGNED_JWT.search(text), SIGNED_JWT.search(text)
+
+
+def test_a_short_password_appears_in_no_output(tmp_path: Path) -> None:
+    """A 3-character password is redacted by structure (password fields, nested bodies), not by length."""
+    password = "Qz7"
+    port = free_port()
+    # Every INP-1 answer is wrong, so the login probes (an array holding the body, the body as a
+    # JSON string ...) are findings, shown with their request in every format.
+    argv = python_module("tests.conformance.broken.inp1_bad_json_internal_error", "--port", str(port))
+    with serve([*argv, "--password", password], port=port) as server:
+        args = reference_args(server.base_url)
+        args[args.index(base.PASSWORD)] = password
+        reports = ["--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json")]
+        run = run_in_process([*args, *FAST, *reports], tmp_path)
+
+    assert run.exit_code == 1, run.output
+    texts = {"console": run.output}
+    texts |= {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir() if p.is_file()}
+    assert set(texts) == {"console", "r.html", "r.json", "junit.xml"}
+    # The login probes are among the findings shown, with the probes' own password.
+    assert "Reproduce: curl -sS -i -X POST http://127.0.0.1" in run.output
+    assert f'"password": "{PROBE_PASSWORD}"' in run.output
+    for name, text in texts.items():
+        assert password not in text, f"{name}: ...{text[max(0, text.find(password) - 200) :][:300]}..."
+    # Redaction by structure leaves the user id alone: findings stay readable.
+    assert f'"userId": "{base.USER_ID}"' in run.output
 
 
 def test_reports_name_rule_expectation_received_and_curl(tmp_path: Path) -> None:

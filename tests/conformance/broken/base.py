@@ -94,6 +94,7 @@ class CorrectHis:
         self.spec = load_spec()
         self.lock = threading.Lock()
         self.settlements: dict[str, Settlement] = {}  # BILLID -> the settlement
+        self.password = PASSWORD  # `--password` changes it (redaction tests need a short one)
 
     # --- envelope ------------------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class CorrectHis:
         return self.ok(self.issue_token(body["userId"]))
 
     def password_ok(self, body: dict[str, Any]) -> bool:
-        return bool(body.get("userId") == USER_ID and body.get("password") == PASSWORD)
+        return bool(body.get("userId") == USER_ID and body.get("password") == self.password)
 
     def issue_token(self, user_id: str) -> str:
         return make_token(user_id=user_id)
@@ -318,8 +319,11 @@ def serve_forever(app_class: type[CorrectHis]) -> None:
     """`python -m tests.conformance.broken.NAME --port P`: serve one (broken) HIS on 127.0.0.1."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--password", default=PASSWORD, help=f"the password of {USER_ID!r}")
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(app_class()))
+    app = app_class()
+    app.password = args.password
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(app))
     server.daemon_threads = True
     print(f"broken HIS {app_class.__name__} listening on http://127.0.0.1:{args.port}", flush=True)
     server.serve_forever()
