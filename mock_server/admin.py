@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
 
 from mock_server.errors import FixturesError, StoreError
 from mock_server.faults import FaultError, parse_fault
@@ -27,6 +28,8 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
     """The admin routes of one mock."""
     admin = Blueprint("admin", __name__, url_prefix=PREFIX)
     admin_token = mock.settings.admin_token
+
+    admin.register_error_handler(HTTPException, admin_error)
 
     @admin.before_request
     def _authorize() -> Response | None:
@@ -146,6 +149,37 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
         return _json({"token": mock.tokens.issue(user_id, ttl=ttl)})
 
     return admin
+
+
+def is_admin_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(f"{PREFIX}/")
+
+
+def admin_error(exc: HTTPException) -> Response:
+    """An HTTP error of the admin API as its plain JSON `{"error": ...}`, with the HTTP code (and
+    the allowed methods of a 405), never an HIS envelope."""
+    code = exc.code or 500
+    if code == 404:
+        message = f"no such admin endpoint {request.method} {request.path}; GET {PREFIX}/ lists them"
+    elif code == 405:
+        message = f"{request.path} does not take {request.method}; use {', '.join(allowed_methods(exc))}"
+    elif code >= 500:
+        original = getattr(exc, "original_exception", None)
+        message = f"internal error of his-mock: {original.__class__.__name__ if original else exc.name}"
+    else:
+        message = f"{exc.name}: {exc.description}"
+    response = _json({"error": message}, code)
+    if code == 405:
+        response.headers["Allow"] = exc.get_response().headers.get("Allow", "")
+    return response
+
+
+def allowed_methods(exc: HTTPException) -> list[str]:
+    """The methods a 405 names for people: those of the routes, without Flask's automatic HEAD/OPTIONS."""
+    allowed = exc.get_response().headers.get("Allow", "")
+    return sorted(
+        m for m in (part.strip() for part in allowed.split(",")) if m and m not in ("HEAD", "OPTIONS")
+    )
 
 
 def _body() -> Any:

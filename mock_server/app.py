@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from mock_server.accesslog import log_every_request
-from mock_server.admin import admin_blueprint
+from mock_server.admin import admin_blueprint, admin_error, allowed_methods, is_admin_path
 from mock_server.api import HisApi
 from mock_server.docs import docs_blueprint
 from mock_server.flavors import JSON, envelope_json
@@ -29,14 +29,29 @@ def create_app(settings: Settings | None = None, *, mock: HisMock | None = None)
         app.register_blueprint(blueprint)
 
     @app.errorhandler(HTTPException)
-    def _routing_error(exc: HTTPException) -> Response:
-        # An unknown path or a wrong method still gets an envelope, never an HTML page.
-        code = exc.code or 500
-        description = {404: "接口不存在", 405: "请求方式错误，接口只接受 POST"}.get(code, exc.name)
-        response = Response(envelope_json(5, f"入参参数错误：{description}", f"HTTP {code} {exc.name}"), code)
-        response.content_type = JSON
-        if code == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
-        return response
+    def _http_error(exc: HTTPException) -> Response:
+        # Routing fails before a blueprint is chosen, so the admin API's 404/405 land here too.
+        if is_admin_path(request.path):
+            return admin_error(exc)
+        return _envelope_error(exc)
 
     return app
+
+
+def _envelope_error(exc: HTTPException) -> Response:
+    """An HTTP error outside the admin API: an envelope, never an HTML page (ENV-5)."""
+    code = exc.code or 500
+    allowed = exc.get_response().headers.get("Allow", "") if code == 405 else ""
+    if code >= 500:
+        # Flask's own 500 (an exception no view caught): the catalogue's 500 未知错误, not a client error.
+        original = getattr(exc, "original_exception", None)
+        dev = f"HTTP {code} {exc.name}" + (f": {original.__class__.__name__}" if original else "")
+        response = Response(envelope_json(500, "未知错误：HIS 模拟服务内部异常", dev), code)
+    else:
+        only = ", ".join(allowed_methods(exc))
+        description = {404: "接口不存在", 405: f"请求方式错误，接口只接受 {only}"}.get(code, exc.name)
+        response = Response(envelope_json(5, f"入参参数错误：{description}", f"HTTP {code} {exc.name}"), code)
+    response.content_type = JSON
+    if allowed:
+        response.headers["Allow"] = allowed
+    return response

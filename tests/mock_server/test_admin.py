@@ -194,3 +194,27 @@ def test_admin_token_protects_the_admin_api_only() -> None:
             f"{server.base_url}{LOGIN}", json={"userId": "demo", "password": "demo"}, timeout=10
         )
         assert login.json()["status"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "code", "allowed"),
+    [
+        ("GET", "/reset", 405, "POST"),
+        ("POST", "/registrations", 405, "GET, PUT"),
+        ("GET", "/nope", 404, None),
+        ("POST", "", 404, None),
+    ],
+    ids=["reset-by-get", "post-registrations", "unknown-endpoint", "prefix-without-slash"],
+)
+def test_admin_http_errors_are_plain_json_not_envelopes(
+    doc: MockClient, method: str, path: str, code: int, allowed: str | None
+) -> None:
+    response = requests.request(method, f"{doc.base_url}/__admin{path}", timeout=10)
+    assert response.status_code == code
+    assert response.headers["Content-Type"].startswith("application/json")
+    document = response.json()
+    assert set(document) == {"error"}, document
+    assert "接口" not in document["error"]
+    if allowed is not None:
+        assert set(allowed.split(", ")) <= set(response.headers["Allow"].split(", "))
+        assert document["error"].endswith(f"does not take {method}; use {allowed}")
