@@ -56,9 +56,16 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
         seed=option("--his-seed"),
     )
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
 
     def progress(line: str) -> None:
-        if reporter is not None:
+        # The fixture runs under output capture: lift it, or the progress of a long run never shows.
+        if reporter is None:
+            return
+        if capture is None:
+            reporter.write_line(f"his-conformance: {line}")
+            return
+        with capture.global_and_fixture_disabled():
             reporter.write_line(f"his-conformance: {line}")
 
     user_id = option("--his-user-id") or os.environ.get("HIS_USER_ID")

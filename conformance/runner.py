@@ -108,6 +108,9 @@ def _phases(session: Session, limits: Limits) -> None:
     else:
         session.recorder.skip(SETTLEMENT_RULES, "read-only run: pass --allow-settlement to check settlement")
 
+    if limits.max_examples == 0:
+        progress("fuzzing off (--max-examples 0)")
+        return
     progress(f"fuzzing with Schemathesis: {limits.max_examples} examples per operation and mode")
     for operation_id in fuzzable_operations(session):
         fuzz_operation(session, operation_id, max_examples=limits.max_examples, seed_value=limits.seed)

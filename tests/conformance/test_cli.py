@@ -169,6 +169,14 @@ def test_reports_name_rule_expectation_received_and_curl(tmp_path: Path) -> None
     assert "Expected: Each PerItem PerPrice" in run.output
 
 
+def test_max_examples_0_turns_fuzzing_off(reference_server: RunningServer, tmp_path: Path) -> None:
+    run = run_in_process([*reference_args(reference_server.base_url), "--max-examples", "0"], tmp_path)
+
+    assert run.exit_code == 0, run.output
+    assert "fuzzing off (--max-examples 0)" in run.output
+    assert "fuzzing getUnSettleBillByDoctor" not in run.output
+
+
 def test_the_request_budget_stops_the_run(reference_server: RunningServer, tmp_path: Path) -> None:
     run = run_in_process([*reference_args(reference_server.base_url), "--max-requests", "6"], tmp_path)
 

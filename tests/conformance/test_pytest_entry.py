@@ -7,41 +7,43 @@ import sys
 
 import pytest
 
+from tests.conformance.broken import base
 from tests.support.servers import free_port, python_module, serve
+
+
+def run_pytest_entry(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`pytest --pyargs conformance` against the server `module` of the catalogue, as a vendor runs it."""
+    port = free_port()
+    with serve(python_module(module, "--port", str(port)), port=port) as server:
+        return pytest_entry("--his-base-url", server.base_url, *args)
+
+
+def pytest_entry(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance", *args, "-q"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+CREDENTIALS = ("--his-user-id", base.USER_ID, "--his-password", base.PASSWORD, "--his-reg-no", base.REG_NO)
 
 
 @pytest.mark.slow
 def test_pytest_pyargs_conformance_reports_each_rule() -> None:
-    port = free_port()
-    module = "tests.conformance.broken.sem5_self_pay_insured"
-    with serve(python_module(module, "--port", str(port)), port=port) as server:
-        completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
-                "--pyargs",
-                "conformance",
-                "--his-base-url",
-                server.base_url,
-                "--his-user-id",
-                "demo",
-                "--his-password",
-                "demo-password",
-                "--his-reg-no",
-                "1628214442",
-                "--his-max-examples",
-                "2",
-                "-q",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
+    completed = run_pytest_entry(
+        "tests.conformance.broken.sem5_self_pay_insured", *CREDENTIALS, "--his-max-examples", "2"
+    )
 
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "FAILED conformance/test_contract.py::test_rule[SEM-5]" in completed.stdout
     assert "1 failed, 18 passed, 6 skipped" in completed.stdout
+
+
+def test_his_max_examples_0_turns_fuzzing_off() -> None:
+    completed = run_pytest_entry("tests.conformance.broken.base", *CREDENTIALS, "--his-max-examples", "0")
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "his-conformance: fuzzing off (--max-examples 0)" in completed.stdout
