@@ -121,10 +121,10 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
             return data
         try:
             fault = parse_fault(data, operations=mock.spec.operations, status_codes=mock.spec.status_codes)
+            pending = mock.faults.add(fault)
         except FaultError as exc:
             return _json({"error": str(exc)}, 400)
-        mock.faults.add(fault)
-        return _json({"added": asdict(fault)}, 201)
+        return _json({"added": asdict(fault), "pending": asdict(pending)}, 201)
 
     @admin.delete("/faults")
     def clear_faults() -> Response:

@@ -22,7 +22,7 @@ from his_contract import Spec
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
 from mock_server.errors import ApiError, BusinessError, InvalidInput
-from mock_server.faults import Fault
+from mock_server.faults import Fault, canonical_operation
 from mock_server.flavors import success_prefix
 from mock_server.journal import Entry
 from mock_server.service import HisMock
@@ -30,9 +30,6 @@ from mock_server.validation import MAX_BODY_BYTES, too_large
 
 log = logging.getLogger("his_mock")
 
-
-# The alias path shares its canonical operation's faults: a client sees one operation under two URLs.
-_FAULT_KEY = {"getUnpayBillByDoctorAlias": "getUnSettleBillByDoctor"}
 
 Handler = Callable[[dict[str, Any], Claims | None], Response]
 
@@ -102,7 +99,7 @@ class HisApi:
 
     def _view(self, operation_id: str, protected: bool, handler: Handler) -> Callable[[], Response]:
         mock = self.mock
-        fault_key = _FAULT_KEY.get(operation_id, operation_id)
+        fault_key = canonical_operation(operation_id)
 
         def view() -> Response:
             started = time.perf_counter()

@@ -4,6 +4,7 @@ MockError                  root of everything his-mock raises
 ├── ConfigError            bad command-line settings, a taken port (the CLI exits 2)
 ├── FixturesError          a fixtures file or an admin upload is unreadable or inconsistent
 ├── StoreError             the database cannot be opened or used
+├── SharedMemoryFull       a document does not fit the memory shared by the workers
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
     ├── TokenInvalid       status 1 签名错误
@@ -28,6 +29,10 @@ class FixturesError(MockError):
 
 class StoreError(MockError):
     """The database cannot be opened, created or written."""
+
+
+class SharedMemoryFull(MockError):
+    """A document for the memory shared by the worker processes is larger than its fixed size."""
 
 
 class ApiError(MockError):

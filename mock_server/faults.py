@@ -9,14 +9,21 @@ worker process gets the call.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from mock_server.errors import MockError
+from mock_server.errors import MockError, SharedMemoryFull
 from mock_server.shared import SharedJson
 
 KINDS = ("status", "delay", "http500", "drop")
 MAX_DELAY_MS = 120_000
+# The alias path shares its canonical operation's faults: a client sees one operation under two URLs.
+CANONICAL_OPERATION = {"getUnpayBillByDoctorAlias": "getUnSettleBillByDoctor"}
+
+
+def canonical_operation(operation_id: str) -> str:
+    """The operation whose faults a call of `operation_id` takes."""
+    return CANONICAL_OPERATION.get(operation_id, operation_id)
 
 
 class FaultError(MockError):
@@ -63,7 +70,11 @@ def parse_fault(data: object, *, operations: Iterable[str], status_codes: Iterab
     if kind == "delay" and delay_ms == 0:
         raise FaultError("kind `delay` needs `delayMs` > 0")
     return Fault(
-        operation=str(operation), kind=str(kind), remaining=int(times), status=status, delay_ms=int(delay_ms)
+        operation=canonical_operation(str(operation)),
+        kind=str(kind),
+        remaining=int(times),
+        status=status,
+        delay_ms=int(delay_ms),
     )
 
 
@@ -78,11 +89,32 @@ class FaultBoard:
         """True when nothing is pending: the hot path's only cost when no fault is injected."""
         return self._shared.empty
 
-    def add(self, fault: Fault) -> None:
-        def change(pending: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], None]:
-            return [*(pending or []), asdict(fault)], None
+    def add(self, fault: Fault) -> Fault:
+        """Queue `fault`; the pending fault it was merged into (or itself). `FaultError` when full.
 
-        self._shared.update(change)
+        A fault identical to the operation's last pending one only adds to its count, which keeps the
+        order of the operation's faults and the shared memory small.
+        """
+
+        def change(pending: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], Fault]:
+            pending = list(pending or [])
+            same_operation = [i for i, entry in enumerate(pending) if entry["operation"] == fault.operation]
+            if same_operation:
+                last = Fault(**pending[same_operation[-1]])
+                if replace(last, remaining=fault.remaining) == fault:
+                    merged = replace(last, remaining=last.remaining + fault.remaining)
+                    pending[same_operation[-1]] = asdict(merged)
+                    return pending, merged
+            return [*pending, asdict(fault)], fault
+
+        try:
+            result: Fault = self._shared.update(change)
+        except SharedMemoryFull as exc:
+            raise FaultError(
+                f"too many pending faults (the shared board is full: {exc}); clear them with DELETE"
+                " /__admin/faults or use `times` for repeats"
+            ) from exc
+        return result
 
     def take(self, operation: str) -> Fault | None:
         """The fault for this call of `operation`, counting it down; None when none is pending."""

@@ -14,6 +14,8 @@ import multiprocessing
 import struct
 from typing import Any
 
+from mock_server.errors import SharedMemoryFull
+
 _LENGTH = struct.Struct("<I")
 _COUNTER = struct.Struct("<Q")
 
@@ -33,7 +35,10 @@ class SharedJson:
         return length == 0
 
     def update(self, change: Any) -> Any:
-        """Apply `change(document) -> (new_document, result)` atomically across processes; return result."""
+        """Apply `change(document) -> (new_document, result)` atomically across processes; return result.
+
+        `SharedMemoryFull` when the new document does not fit: the old one stays as it was.
+        """
         with self._lock:
             document = self._read()
             new_document, result = change(document)
@@ -53,7 +58,7 @@ class SharedJson:
     def _write(self, document: Any) -> None:
         data = b"" if document is None else json.dumps(document, ensure_ascii=False).encode()
         if len(data) > self._capacity:
-            raise ValueError(f"shared document of {len(data)} bytes exceeds {self._capacity}")
+            raise SharedMemoryFull(f"shared document of {len(data)} bytes exceeds {self._capacity}")
         self._memory[_LENGTH.size : _LENGTH.size + len(data)] = data
         _LENGTH.pack_into(self._memory, 0, len(data))
 

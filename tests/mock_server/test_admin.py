@@ -218,3 +218,48 @@ def test_admin_http_errors_are_plain_json_not_envelopes(
     if allowed is not None:
         assert set(allowed.split(", ")) <= set(response.headers["Allow"].split(", "))
         assert document["error"].endswith(f"does not take {method}; use {allowed}")
+
+
+def test_too_many_pending_faults_is_a_400_and_keeps_the_board(doc: MockClient) -> None:
+    # Alternating statuses never merge: each is its own pending fault, until the shared board is full.
+    refused = None
+    with requests.Session() as session:
+        for number in range(1500):
+            fault = {"operation": "login", "kind": "status", "status": 2 + number % 2}
+            response = session.post(f"{doc.base_url}/__admin/faults", json=fault, timeout=10)
+            if response.status_code != 201:
+                refused = response
+                break
+    assert refused is not None, "1500 distinct faults fit the board: the test no longer fills it"
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("too many pending faults")
+    pending = doc.admin("GET", "/faults").json()
+    assert len(pending) == number
+    assert doc.envelope(LOGIN, {"userId": "demo", "password": "demo"}, auth=False)["status"] == 2
+    assert doc.admin("DELETE", "/faults").status_code == 200
+    assert doc.envelope(LOGIN, {"userId": "demo", "password": "demo"}, auth=False)["status"] == 0
+
+
+def test_identical_faults_add_up_their_times(doc: MockClient) -> None:
+    fault = {"operation": "settleByDoctor", "kind": "status", "status": 2, "times": 2}
+    with requests.Session() as session:
+        for _ in range(700):  # unmerged, ~620 faults fill the board
+            assert session.post(f"{doc.base_url}/__admin/faults", json=fault, timeout=10).status_code == 201
+    other = {"operation": "settleByDoctor", "kind": "status", "status": 3}
+    assert doc.admin("POST", "/faults", json=other).json()["pending"]["remaining"] == 1
+    last = doc.admin("POST", "/faults", json=fault).json()
+    assert last["added"]["remaining"] == 2 and last["pending"]["remaining"] == 2
+    pending = doc.admin("GET", "/faults").json()
+    # Merged only into the operation's last fault, so the order in which they fire is kept.
+    assert [(f["status"], f["remaining"]) for f in pending] == [(2, 1400), (3, 1), (2, 2)]
+
+
+def test_a_fault_on_the_alias_operation_fires_on_both_paths(doc: MockClient) -> None:
+    fault = {"operation": "getUnpayBillByDoctorAlias", "kind": "status", "status": 2, "times": 2}
+    response = doc.admin("POST", "/faults", json=fault)
+    assert response.status_code == 201
+    assert response.json()["added"]["operation"] == "getUnSettleBillByDoctor"
+    assert doc.envelope(BILL_ALIAS, {"RegNo": DEMO_REG_NO})["status"] == 2
+    assert doc.envelope(BILL, {"RegNo": DEMO_REG_NO})["status"] == 2
+    assert doc.admin("GET", "/faults").json() == []
+    assert doc.envelope(BILL_ALIAS, {"RegNo": DEMO_REG_NO})["status"] == 0
