@@ -17,6 +17,7 @@ def draw(rows: Sequence[Mapping[str, Any]], connections: Sequence[int], title: s
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     operations = [op for op in (BILL, LOGIN) if any(row["operation"] == op for row in rows)]
     figure, axes = plt.subplots(len(operations), 2, figsize=(13, 4.6 * len(operations)), squeeze=False)
@@ -39,6 +40,8 @@ def draw(rows: Sequence[Mapping[str, Any]], connections: Sequence[int], title: s
             if metric == "p99_ms":
                 # Latencies span 1 to 1000 ms between 1 and 64 connections: only a log scale shows both.
                 ax.set_yscale("log")
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
+                ax.yaxis.set_minor_formatter(NullFormatter())
                 if operation == BILL:
                     ax.axhline(
                         10, color="#d62728", linestyle="--", linewidth=1, label="10 ms target (10 conn.)"
