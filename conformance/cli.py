@@ -12,9 +12,8 @@ from pathlib import Path
 
 import click
 
-from conformance.errors import ConformanceError, UsageError
+from conformance.errors import ConformanceError
 from conformance.html_report import write_html
-from conformance.mockrun import MOCK_CARD_NO, MOCK_PASSWORD, MOCK_REG_NO, MOCK_USER_ID, running_mock
 from conformance.profiles import PROFILES, get_profile
 from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
@@ -26,7 +25,7 @@ from conformance.runner import (
     Limits,
     run_conformance,
 )
-from conformance.session import Target
+from conformance.target import Options, open_target
 
 EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -39,8 +38,10 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 @click.option(
     "--mock", is_flag=True, help="Start his-mock on a free port and check it (demo data, settlement on)."
 )
-@click.option("--user-id", envvar="HIS_USER_ID", metavar="ID", help="Login user id [env HIS_USER_ID].")
-@click.option("--password", envvar="HIS_PASSWORD", metavar="PW", help="Login password [env HIS_PASSWORD].")
+# HIS_USER_ID / HIS_PASSWORD / HIS_EXPIRED_TOKEN are read by `conformance.target`, not by click:
+# they apply to --base-url only, never to --mock (whose demo data has its own credentials).
+@click.option("--user-id", metavar="ID", help="Login user id [env HIS_USER_ID; --mock: demo].")
+@click.option("--password", metavar="PW", help="Login password [env HIS_PASSWORD; --mock: demo].")
 @click.option("--reg-no", metavar="REGNO", help="A registration (挂号号) with an unsettled bill.")
 @click.option("--card-no", metavar="CARD", help="The patient card of --reg-no (needed for settlement).")
 @click.option(
@@ -72,7 +73,6 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 )
 @click.option(
     "--expired-token",
-    envvar="HIS_EXPIRED_TOKEN",
     metavar="JWT",
     help="An expired token of the deployment, for AUTH-4 [env HIS_EXPIRED_TOKEN].",
 )
@@ -128,35 +128,20 @@ def cli(
 ) -> None:
     """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
     progress = _silent if quiet else _echo
-    limits = Limits(
-        max_examples=max_examples,
-        timeout=timeout,
-        max_requests=max_requests,
-        rate_limit=rate_limit,
-        seed=seed,
-    )
+    options = Options(base_url, mock, user_id, password, reg_no, card_no, expired_token, allow_settlement)
     try:
+        limits = Limits(
+            max_examples=max_examples,
+            timeout=timeout,
+            max_requests=max_requests,
+            rate_limit=rate_limit,
+            seed=seed,
+        )
         chosen = get_profile(profile)
-        if mock:
-            if base_url:
-                raise UsageError("--mock and --base-url exclude each other: --mock starts its own server")
-            progress(f"starting his-mock ({'aspnet' if profile == 'lenient' else 'doc'} flavor) ...")
-            with running_mock(profile) as server:
-                target = Target(
-                    base_url=server.base_url,
-                    user_id=user_id or MOCK_USER_ID,
-                    password=password or MOCK_PASSWORD,
-                    reg_no=reg_no or MOCK_REG_NO,
-                    card_no=card_no or MOCK_CARD_NO,
-                    expired_token=expired_token or server.expired_token,
-                    allow_settlement=True,
-                )
-                progress(f"his-mock listening on {server.base_url}")
-                recorder = run_conformance(target, chosen, limits, progress=progress, mock=True)
-        else:
-            target = _target(base_url, user_id, password, reg_no, card_no, expired_token, allow_settlement)
-            progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
-            recorder = run_conformance(target, chosen, limits, progress=progress)
+        with open_target(options, chosen.name, progress) as target:
+            if not mock:
+                progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
+            recorder = run_conformance(target, chosen, limits, progress=progress, mock=mock)
         _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
         click.echo(f"his-conformance: error: {error}", err=True)
@@ -174,35 +159,6 @@ def _echo(line: str) -> None:
 
 def _silent(line: str) -> None:
     del line
-
-
-def _target(
-    base_url: str | None,
-    user_id: str | None,
-    password: str | None,
-    reg_no: str | None,
-    card_no: str | None,
-    expired_token: str | None,
-    allow_settlement: bool,
-) -> Target:
-    missing = [
-        name
-        for name, value in (
-            ("--base-url", base_url),
-            ("--user-id (or HIS_USER_ID)", user_id),
-            ("--password (or HIS_PASSWORD)", password),
-            ("--reg-no", reg_no),
-        )
-        if not value
-    ]
-    if missing:
-        raise UsageError(f"missing {', '.join(missing)} (or use --mock to check his-mock)")
-    assert base_url and user_id and password is not None and reg_no
-    if not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    if allow_settlement and not card_no:
-        raise UsageError("--allow-settlement needs --card-no: the card of the patient of --reg-no")
-    return Target(base_url.rstrip("/"), user_id, password, reg_no, card_no, expired_token, allow_settlement)
 
 
 def _write_reports(recorder: Recorder, junit: Path | None, html: Path | None, json_path: Path | None) -> None:

@@ -8,9 +8,8 @@ test (passed, failed with the findings, or skipped with the reason).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -32,29 +31,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--his-timeout", type=float, default=None, help="Per-request timeout in seconds.")
     group.addoption("--his-expired-token", metavar="JWT", help="An expired token, for AUTH-4.")
     group.addoption("--his-seed", type=int, default=0, help="Seed of the fuzzer.")
+    group.addoption("--his-max-requests", type=int, default=None, help="Request budget of the run.")
+    group.addoption("--his-rate-limit", type=float, default=None, help="At most this many requests/s.")
 
 
 @pytest.fixture(scope="session")
 def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
     """One his-conformance run for the whole session; skips when no deployment was named."""
-    from conformance.errors import ConformanceError, UsageError
-    from conformance.mockrun import MOCK_CARD_NO, MOCK_PASSWORD, MOCK_REG_NO, MOCK_USER_ID, running_mock
+    from conformance.errors import ConformanceError
     from conformance.profiles import get_profile
-    from conformance.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_TIMEOUT, Limits, run_conformance
-    from conformance.session import Target
+    from conformance.runner import (
+        DEFAULT_MAX_EXAMPLES,
+        DEFAULT_MAX_REQUESTS,
+        DEFAULT_RATE_LIMIT,
+        DEFAULT_TIMEOUT,
+        Limits,
+        run_conformance,
+    )
+    from conformance.target import Options, open_target
 
     option = request.config.getoption
-    base_url = option("--his-base-url")
-    mock = bool(option("--his-mock"))
-    if not base_url and not mock:
-        pytest.skip("name a deployment with --his-base-url URL (or --his-mock) to check it")
-    max_examples = option("--his-max-examples")
-    timeout = option("--his-timeout")
-    limits = Limits(
-        max_examples=DEFAULT_MAX_EXAMPLES if max_examples is None else max_examples,
-        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-        seed=option("--his-seed"),
+    options = Options(
+        base_url=option("--his-base-url"),
+        mock=bool(option("--his-mock")),
+        user_id=option("--his-user-id"),
+        password=option("--his-password"),
+        reg_no=option("--his-reg-no"),
+        card_no=option("--his-card-no"),
+        expired_token=option("--his-expired-token"),
+        allow_settlement=bool(option("--his-allow-settlement")),
+        flag="--his-",
     )
+    if not options.base_url and not options.mock:
+        pytest.skip("name a deployment with --his-base-url URL (or --his-mock) to check it")
+
+    def given(name: str, default: Any) -> Any:
+        value = option(name)
+        return default if value is None else value
+
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
@@ -68,36 +82,16 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
         with capture.global_and_fixture_disabled():
             reporter.write_line(f"his-conformance: {line}")
 
-    user_id = option("--his-user-id") or os.environ.get("HIS_USER_ID")
-    password = option("--his-password") or os.environ.get("HIS_PASSWORD")
     try:
-        profile = get_profile(option("--his-profile"))
-        if mock:
-            with running_mock(profile.name) as server:
-                target = Target(
-                    server.base_url,
-                    user_id or MOCK_USER_ID,
-                    password or MOCK_PASSWORD,
-                    option("--his-reg-no") or MOCK_REG_NO,
-                    option("--his-card-no") or MOCK_CARD_NO,
-                    option("--his-expired-token") or server.expired_token,
-                    True,
-                )
-                yield run_conformance(target, profile, limits, progress=progress, mock=True)
-                return
-        if not (user_id and password and option("--his-reg-no")):
-            raise UsageError("--his-base-url needs --his-user-id, --his-password (or HIS_*) and --his-reg-no")
-        if option("--his-allow-settlement") and not option("--his-card-no"):
-            raise UsageError("--his-allow-settlement needs --his-card-no")
-        target = Target(
-            str(base_url).rstrip("/"),
-            user_id,
-            password,
-            option("--his-reg-no"),
-            option("--his-card-no"),
-            option("--his-expired-token") or os.environ.get("HIS_EXPIRED_TOKEN"),
-            bool(option("--his-allow-settlement")),
+        limits = Limits(
+            max_examples=given("--his-max-examples", DEFAULT_MAX_EXAMPLES),
+            timeout=given("--his-timeout", DEFAULT_TIMEOUT),
+            max_requests=given("--his-max-requests", DEFAULT_MAX_REQUESTS),
+            rate_limit=given("--his-rate-limit", DEFAULT_RATE_LIMIT),
+            seed=option("--his-seed"),
         )
-        yield run_conformance(target, profile, limits, progress=progress)
+        profile = get_profile(option("--his-profile"))
+        with open_target(options, profile.name, progress) as target:
+            yield run_conformance(target, profile, limits, progress=progress, mock=options.mock)
     except ConformanceError as error:
         pytest.exit(f"his-conformance: error: {error}", returncode=2)

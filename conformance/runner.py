@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION, Contract
-from conformance.errors import BudgetExhausted, ServerStopped
+from conformance.errors import BudgetExhausted, ServerStopped, UsageError
 from conformance.flows import SETTLEMENT_RULES, settlement_flow
 from conformance.fuzz import fuzz_operation, fuzzable_operations
 from conformance.http import Transport
@@ -22,7 +22,8 @@ from conformance.probes import RunAborted, auth_probes, fetch_bill, input_probes
 from conformance.profiles import Profile
 from conformance.redact import Redactor
 from conformance.results import Recorder, RunInfo
-from conformance.session import Session, Target
+from conformance.session import Session
+from conformance.target import Target
 from his_contract import load_spec
 
 DEFAULT_MAX_EXAMPLES = 25
@@ -40,6 +41,21 @@ class Limits:
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_limit: float = DEFAULT_RATE_LIMIT
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        """Refuse limits no run can keep (the pytest entry's options are not range-checked by click)."""
+        problems = [
+            f"{name} must be {bound}, got {value:g}"
+            for name, value, ok, bound in (
+                ("max-examples", self.max_examples, self.max_examples >= 0, ">= 0"),
+                ("timeout", self.timeout, self.timeout > 0, "> 0"),
+                ("max-requests", self.max_requests, self.max_requests >= 1, ">= 1"),
+                ("rate-limit", self.rate_limit, self.rate_limit >= 0, ">= 0"),
+            )
+            if not ok
+        ]
+        if problems:
+            raise UsageError("; ".join(problems))
 
 
 def run_conformance(

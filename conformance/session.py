@@ -7,8 +7,7 @@ adds the verdicts only it can give (INP-1 for a malformed body, AUTH-3 for a for
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,22 +16,10 @@ from conformance.http import Exchange, Transport, json_body
 from conformance.profiles import Profile
 from conformance.results import Recorder, Verdict
 from conformance.rules import Answer, judge, read_answer
+from conformance.target import Target
 
 # Sentinel: "send the session's token", as opposed to None (no Authorization header at all).
 SESSION_TOKEN = object()
-
-
-@dataclass(slots=True, frozen=True)
-class Target:
-    """What the user pointed the suite at (secrets included: never printed as is)."""
-
-    base_url: str
-    user_id: str
-    password: str
-    reg_no: str
-    card_no: str | None
-    expired_token: str | None
-    allow_settlement: bool
 
 
 @dataclass(slots=True)
@@ -84,12 +71,3 @@ class Session:
         if authorization is None or isinstance(authorization, str):
             return authorization
         raise TypeError(f"authorization must be a string, None or SESSION_TOKEN, not {authorization!r}")
-
-
-def describe(body: Mapping[str, Any] | bytes | None) -> str:
-    """A short rendering of a body for progress lines and purposes."""
-    if body is None:
-        return "(no body)"
-    if isinstance(body, bytes):
-        return body[:40].decode("utf-8", errors="replace") or "(empty body)"
-    return json.dumps(body, ensure_ascii=False)[:60]

@@ -16,6 +16,12 @@ from tests.conformance.conftest import reference_args, run_console_script, run_i
 from tests.support.servers import RunningServer, free_port, python_module
 
 FAST = ["--max-examples", "2"]
+
+
+def _url_args(url: str) -> list[str]:
+    return ["--base-url", url, "--user-id", "u", "--password", "p", "--reg-no", "1"]
+
+
 SIGNED_JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}")
 
 
@@ -81,14 +87,62 @@ def test_impossible_login_or_registration_exits_2(
         ),
         (["--profile", "loose"], "'loose' is not one of"),
         (["--timeout", "0"], "--timeout"),
+        (_url_args("http://[::1"), "--base-url 'http://[::1' is not a valid URL: Invalid IPv6 URL"),
+        (_url_args("http://127.0.0.1:99999"), "is not a valid URL: Port out of range 0-65535"),
+        (_url_args("http://127.0.0.1:http"), "is not a valid URL: Port could not be cast"),
+        (_url_args("http://"), "--base-url 'http://' names no host"),
+        (_url_args("http://:8080/"), "--base-url 'http://:8080/' names no host"),
     ],
-    ids=["missing", "scheme", "mock-and-url", "settlement-without-card", "profile", "timeout"],
+    ids=[
+        "missing",
+        "scheme",
+        "mock-and-url",
+        "settlement-without-card",
+        "profile",
+        "timeout",
+        "unclosed-ipv6",
+        "port-out-of-range",
+        "port-not-a-number",
+        "no-host",
+        "port-without-host",
+    ],
 )
 def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], reason: str) -> None:
     run = run_in_process(args, tmp_path)
 
     assert run.exit_code == 2
     assert reason in run.output
+    assert "Traceback" not in run.output and "internal error" not in run.output
+
+
+def test_a_malformed_base_url_is_one_line_from_the_console_script(tmp_path: Path) -> None:
+    run = run_console_script(_url_args("http://[::1"), tmp_path, timeout=60)
+
+    assert run.exit_code == 2
+    assert run.output.strip().splitlines() == [
+        "his-conformance: error: --base-url 'http://[::1' is not a valid URL: Invalid IPv6 URL"
+    ]
+
+
+def test_mock_ignores_credentials_meant_for_a_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HIS_USER_ID/HIS_PASSWORD are a CI job's kiosk account: --mock keeps its demo/demo."""
+    monkeypatch.setenv("HIS_USER_ID", "kiosk")
+    monkeypatch.setenv("HIS_PASSWORD", "prod-secret")
+    monkeypatch.setenv("HIS_EXPIRED_TOKEN", "not-a-token-of-the-mock")
+    run = run_in_process(["--mock", "--max-examples", "0"], tmp_path)
+
+    assert run.exit_code == 0, run.output
+    assert "login as 'demo'" in run.output
+    assert run.outcomes()["AUTH-4"] == "passed"
+
+
+def test_mock_uses_credentials_given_on_the_command_line(tmp_path: Path) -> None:
+    run = run_in_process(["--mock", "--user-id", "kiosk", "--password", "x", "--max-examples", "0"], tmp_path)
+
+    assert run.exit_code == 2
+    assert "login as 'kiosk' refused" in run.output
 
 
 def test_credentials_from_the_environment(

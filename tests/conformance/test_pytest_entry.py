@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Mapping
 
 import pytest
 
@@ -18,13 +20,14 @@ def run_pytest_entry(module: str, *args: str) -> subprocess.CompletedProcess[str
         return pytest_entry("--his-base-url", server.base_url, *args)
 
 
-def pytest_entry(*args: str) -> subprocess.CompletedProcess[str]:
+def pytest_entry(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "conformance", *args, "-q"],
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -47,3 +50,31 @@ def test_his_max_examples_0_turns_fuzzing_off() -> None:
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "his-conformance: fuzzing off (--max-examples 0)" in completed.stdout
+
+
+def test_his_mock_ignores_credentials_meant_for_a_deployment() -> None:
+    completed = pytest_entry(
+        "--his-mock", "--his-max-examples", "0", env={"HIS_USER_ID": "kiosk", "HIS_PASSWORD": "prod-secret"}
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "his-conformance: login as 'demo'" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (
+            ("--his-base-url", "http://127.0.0.1:99999", *CREDENTIALS),
+            "--his-base-url 'http://127.0.0.1:99999'",
+        ),
+        (("--his-base-url", "ftp://x", *CREDENTIALS), "--his-base-url must start with http"),
+        (("--his-base-url", "http://x", *CREDENTIALS, "--his-rate-limit", "-1"), "rate-limit must be >= 0"),
+    ],
+    ids=["port", "scheme", "rate-limit"],
+)
+def test_the_pytest_entry_checks_options_like_the_cli(args: tuple[str, ...], reason: str) -> None:
+    completed = pytest_entry(*args)
+
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert f"his-conformance: error: {reason}" in completed.stdout + completed.stderr
