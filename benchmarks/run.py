@@ -136,8 +136,8 @@ def loadavg() -> list[float]:
 
 
 @dataclass(slots=True)
-class Target:
-    """A server under load: its process, base URL and bearer token."""
+class Contender:
+    """A server under load: its process, the operations it is driven with, its bearer token."""
 
     name: str
     server: Server
@@ -156,7 +156,7 @@ class Benchmark:
     workdir: Path
     pool: ServerPool
     sampler: MemorySampler = field(default_factory=MemorySampler)
-    targets: list[Target] = field(default_factory=list)
+    contenders: list[Contender] = field(default_factory=list)
     runs: list[LoadRun] = field(default_factory=list)
     loadavg_samples: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -180,21 +180,21 @@ class Benchmark:
 
     def start_servers(self, prism: Path) -> None:
         mock = self.start_mock(MOCK)
-        self.targets.append(Target(MOCK, mock))
+        self.contenders.append(Contender(MOCK, mock))
         try:
             no_validation = self.start_mock(MOCK_NO_VALIDATION, "--no-validate")
         except BenchError as exc:
             self.notes.append(f"his-mock has no --no-validate switch; validation cost not measured ({exc})")
             print(f"  note: {self.notes[-1].splitlines()[0]}", flush=True)
         else:
-            self.targets.append(Target(MOCK_NO_VALIDATION, no_validation, operations=(BILL,)))
+            self.contenders.append(Contender(MOCK_NO_VALIDATION, no_validation, operations=(BILL,)))
 
         port = free_port()
         argv = [str(prism), "mock", "-h", HOST, "-p", str(port), "-v", "error", str(SPEC)]
-        self.targets.append(Target(PRISM, self.pool.start(PRISM, argv, port=port, cwd=self.workdir)))
+        self.contenders.append(Contender(PRISM, self.pool.start(PRISM, argv, port=port, cwd=self.workdir)))
         self.servers_info[PRISM] = {"command": " ".join(argv)}
 
-        for target in self.targets:
+        for target in self.contenders:
             target.token = success_response(target.url(LOGIN), LOGIN_BODY, what=f"login to {target.name}")
             if not isinstance(target.token, str):
                 raise BenchError(f"login to {target.name} answered a non-string token: {target.token!r}")
@@ -202,9 +202,9 @@ class Benchmark:
         # The ceiling answers exactly the bytes the mock answers (captured, not retyped).
         answers = self.workdir / "ceiling"
         answers.mkdir()
-        mock = self.targets[0]
-        (answers / "bill.json").write_bytes(call(mock.url(BILL), BILL_BODY, token=mock.token).body)
-        (answers / "login.json").write_bytes(call(mock.url(LOGIN), LOGIN_BODY).body)
+        reference = self.contenders[0]
+        (answers / "bill.json").write_bytes(call(reference.url(BILL), BILL_BODY, token=reference.token).body)
+        (answers / "login.json").write_bytes(call(reference.url(LOGIN), LOGIN_BODY).body)
         port = free_port()
         argv = [
             sys.executable, "-m", "gunicorn", "--chdir", str(BENCH_DIR), "--bind", f"{HOST}:{port}",
@@ -215,15 +215,17 @@ class Benchmark:
         ceiling = self.pool.start(
             CEILING, argv, port=port, cwd=self.workdir, env={"HIS_BENCH_CEILING_ANSWERS": str(answers)}
         )
-        self.targets.append(Target(CEILING, ceiling, token=self.targets[0].token, operations=(BILL,)))
+        self.contenders.append(
+            Contender(CEILING, ceiling, token=self.contenders[0].token, operations=(BILL,))
+        )
         self.servers_info[CEILING] = {"command": " ".join(argv)}
-        for target in self.targets:
+        for target in self.contenders:
             self.sampler.watch(target.name, target.server.process.pid)
 
     def check_bodies(self) -> None:
         """Every server answers the bill with HTTP 200, status 0 and the same bill; else stop or note."""
         reference: Any = None
-        for target in self.targets:
+        for target in self.contenders:
             answer = call(target.url(BILL), BILL_BODY, token=target.token)
             envelope = answer.json()
             if answer.status != 200 or envelope.get("status") != 0:
@@ -251,7 +253,7 @@ class Benchmark:
     # -- load -----------------------------------------------------------------------------------
 
     def load(
-        self, target: Target, operation: str, connections: int, round_no: int, duration: float
+        self, target: Contender, operation: str, connections: int, round_no: int, duration: float
     ) -> LoadRun:
         body = LOGIN_BODY if operation == LOGIN else BILL_BODY
         return run_wrk(
@@ -268,7 +270,7 @@ class Benchmark:
 
     def warm_up(self) -> None:
         print("warming up (2 s per server and operation, not recorded) ...", flush=True)
-        for target in self.targets:
+        for target in self.contenders:
             for operation in target.operations:
                 run = self.load(target, operation, TARGET_CONNECTIONS, 0, 2.0)
                 if run.flagged:
@@ -283,12 +285,12 @@ class Benchmark:
             for operation in (BILL, LOGIN)
             for connections in self.args.connections
         ]
-        total = sum(len([t for t in self.targets if op in t.operations]) for _, op, _ in plan)
+        total = sum(len([t for t in self.contenders if op in t.operations]) for _, op, _ in plan)
         done = 0
         for round_no, operation, connections in plan:
             # Rotate the order every round so no server always runs right after the same neighbour.
-            shift = (round_no - 1) % len(self.targets)
-            for target in self.targets[shift:] + self.targets[:shift]:
+            shift = (round_no - 1) % len(self.contenders)
+            for target in self.contenders[shift:] + self.contenders[:shift]:
                 if operation not in target.operations:
                     continue
                 run = self.load(target, operation, connections, round_no, self.args.duration)
@@ -310,7 +312,7 @@ class Benchmark:
     # -- settlement -----------------------------------------------------------------------------
 
     def load_bills(self, first: int, count: int, bill: dict[str, Any]) -> None:
-        url = self.targets[0].server.base_url + "/__admin/registrations"
+        url = self.contenders[0].server.base_url + "/__admin/registrations"
         for start in range(first, first + count, 1000):
             batch = [
                 {
@@ -329,7 +331,7 @@ class Benchmark:
 
     def settle(self) -> dict[str, Any]:
         """SettleByDoctor on his-mock alone, each request settling a different fresh bill."""
-        mock = self.targets[0]
+        mock = self.contenders[0]
         bill = success_response(mock.url(BILL), BILL_BODY, token=mock.token, what="the demo bill")
         template = json.dumps(
             {
@@ -537,7 +539,7 @@ def run(bench: Benchmark) -> int:
     bench.sampler.start()
     loadavg_start = loadavg()
     bench.warm_up()
-    print(f"interleaved rounds ({', '.join(t.name for t in bench.targets)}):", flush=True)
+    print(f"interleaved rounds ({', '.join(t.name for t in bench.contenders)}):", flush=True)
     bench.rounds()
     # Memory is judged on the comparable phase; the settlement phase (mock only, big admin uploads)
     # is recorded apart.
@@ -559,12 +561,13 @@ def run(bench: Benchmark) -> int:
             suite_note += " (the run reported findings or failed: see output_tail)"
     found = targets(rows, memory, suite_seconds, suite_note)
     wall = time.monotonic() - started
+    machine = machine_info()
     results = {
         "generated_at": started_at.isoformat(timespec="seconds"),
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:]),
         "wall_time_s": round(wall, 1),
         "machine": {
-            **machine_info(),
+            **machine,
             "loadavg_start": loadavg_start,
             "loadavg_during": bench.loadavg_samples,
             "loadavg_end": loadavg(),
@@ -596,7 +599,7 @@ def run(bench: Benchmark) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
     title = (
-        f"HIS Contract Kit benchmark {started_at:%Y-%m-%d}: {results['machine']['cpus']} CPUs,"
+        f"HIS Contract Kit benchmark {started_at:%Y-%m-%d}: {machine['cpus']} CPUs,"
         f" {args.workers} gunicorn workers x {GUNICORN_THREADS} threads,"
         f" {args.rounds} rounds x {args.duration:g} s,"
         f" load avg at start {loadavg_start[0]:.2f}"
