@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted: every server stopped, nothing written", file=sys.stderr)
         return 130
     finally:
-        bench.sampler.stop() if bench.sampler.is_alive() else None
+        bench.sampler.stop()
         bench.pool.close()
         if args.keep:
             print(f"kept {workdir} (server logs in logs/)", file=sys.stderr)

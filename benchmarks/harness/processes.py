@@ -254,8 +254,10 @@ class MemorySampler(threading.Thread):
             self.sample_once()
 
     def stop(self) -> None:
+        """Stop sampling (a no-op if it never started or already stopped)."""
         self._halt.set()
-        self.join(timeout=5)
+        if self.is_alive():
+            self.join(timeout=5)
 
 
 def run_group(argv: Sequence[str], *, timeout: float, env: Mapping[str, str], cwd: Path, output: Path) -> int:
