@@ -64,7 +64,7 @@ def fuzz_operation(session: Session, operation_id: str, *, max_examples: int, se
                 continue
             sent += 1
             if negative:
-                session.record(exchange, [expect_invalid_input(answer, session.profile)])
+                session.record(exchange, [expect_invalid_input(exchange, answer, session.profile)])
         session.progress(
             f"  fuzzing {operation_id}, {mode.value}: {sent} requests,"
             f" {session.findings_seen - before} finding(s)"

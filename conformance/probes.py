@@ -154,7 +154,7 @@ def input_probes(session: Session, operation_ids: list[str]) -> None:
         valid = valid_body(session, operation_id)
         for purpose, raw, body in invalid_bodies(session, operation_id, valid):
             exchange, answer = session.call(operation_id, body, raw_body=raw, purpose=purpose)
-            session.record(exchange, [expect_invalid_input(answer, session.profile)])
+            session.record(exchange, [expect_invalid_input(exchange, answer, session.profile)])
     exchange, answer = session.call(
         BILL_OPERATION, {"RegNo": UNKNOWN_REG_NO}, purpose="a registration number that cannot exist"
     )
@@ -209,6 +209,10 @@ def invalid_bodies(
         # Python's json (and so many hand-rolled servers) reads NaN; JSON has no such literal.
         nan_body = json.dumps({**valid, required[0]: float("nan")}, ensure_ascii=False)
         yield f"a NaN literal for {required[0]} (not JSON, RFC 8259)", nan_body.encode(), None
+        # The escape of a lone UTF-16 surrogate: valid JSON syntax, but no Unicode text (RFC 8259
+        # 8.2); servers that decode it crash when they encode it again (a 5xx) instead of status 5.
+        surrogate_body = json.dumps({**valid, required[0]: "\ud800"}, ensure_ascii=True)
+        yield f"a lone surrogate (\\ud800) in {required[0]}", surrogate_body.encode(), None
     for name in required:
         missing = {key: value for key, value in valid.items() if key != name}
         yield f"required field {name} missing", None, missing

@@ -229,11 +229,12 @@ def normalised_payload(payload: Any, profile: Profile) -> Any:
 # --- Rules only a targeted request exercises -------------------------------------------------
 
 
-def expect_invalid_input(answer: Answer, profile: Profile) -> Verdict | None:
-    """INP-1: invalid input answers status 5, never 0, never a 5xx."""
-    if answer.kind is AnswerKind.NO_RESPONSE:
+def expect_invalid_input(exchange: Exchange, answer: Answer, profile: Profile) -> Verdict | None:
+    """INP-1: invalid input answers status 5, never 0, never a 5xx (not even an HTTP 500 saying status 5)."""
+    if answer.kind is AnswerKind.NO_RESPONSE or exchange.response is None:
         return None  # TRN-1 or ENV-1 already says why there is nothing to judge
-    if answer.kind is AnswerKind.HTTP_INVALID_INPUT or answer.status == 5:
+    server_error = exchange.response.status >= 500
+    if not server_error and (answer.kind is AnswerKind.HTTP_INVALID_INPUT or answer.status == 5):
         return Verdict("INP-1", True)
     return Verdict("INP-1", False, answer.summary, "status 5 (入参参数错误): never 0, never a 5xx")
 

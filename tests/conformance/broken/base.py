@@ -128,10 +128,15 @@ class CorrectHis:
             return self.invalid_input("请求体不是合法的 JSON")
         if not isinstance(body, dict):
             return self.invalid_input("请求体必须是 JSON 对象")
+        if self.refuses_lone_surrogates and _has_lone_surrogate(body):
+            return self.invalid_input("请求体含有无效的 Unicode 字符（孤立代理项）")
         errors = list(self.spec.request_validator(operation_id).iter_errors(body))
         if errors:
             return self.invalid_input(f"入参参数错误：{errors[0].message}")
         return body
+
+    # A "\\ud800" escape is JSON syntax but no text: refused as invalid input before it reaches a lookup.
+    refuses_lone_surrogates = True
 
     def invalid_input(self, msg: str) -> Reply:
         return self.error(5, msg)
@@ -291,6 +296,17 @@ class CorrectHis:
         handler.wfile.write(reply.body)
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    """True for a string (at any depth) holding a lone UTF-16 surrogate, which JSON's \\u escapes allow."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(item) for item in value.values())
+    return False
+
+
 def make_handler(app: CorrectHis) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -304,7 +320,11 @@ def make_handler(app: CorrectHis) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             path = self.path.split("?", 1)[0]
-            app.send(self, path, app.dispatch(path, raw, self.headers.get("Authorization")))
+            try:
+                reply = app.dispatch(path, raw, self.headers.get("Authorization"))
+            except Exception:  # what a web framework does with a crashed handler: a bare 500 page
+                reply = Reply(b"Internal Server Error", 500, "text/plain; charset=utf-8")
+            app.send(self, path, reply)
 
         def do_GET(self) -> None:  # noqa: N802
             app.send(self, self.path, app.not_found(self.path))
