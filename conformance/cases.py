@@ -389,7 +389,7 @@ def _strings(document: Any, where: str = "") -> Iterator[tuple[str, str]]:
 
 
 def _request_properties(operation: str) -> list[str]:
-    from conformance.strategies.invalid import request_schema
+    from conformance.contract import request_schema
 
     return list(request_schema(load_spec(), operation).get("properties", {}))
 

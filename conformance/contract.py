@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 
 from his_contract import Spec
+from his_contract.schemas import follow_refs, resolve_ref
 
 # Components whose values SCH-2 governs (decimal amount strings).
 AMOUNT_SCHEMAS = ("Amount", "UnitPrice")
@@ -41,8 +42,6 @@ class Contract:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        schemas = spec.document["components"]["schemas"]
-        self.amount_schemas = [schemas[name] for name in AMOUNT_SCHEMAS]
         self.operations = {
             op_id: self._model(op_id, op.path, op.protected, op.deprecated, op.response_pointer)
             for op_id, op in spec.operations.items()
@@ -59,18 +58,16 @@ class Contract:
 
     def request_schema(self, operation_id: str) -> Mapping[str, Any]:
         """The resolved JSON Schema of an operation's request body (its `required`, its properties)."""
-        return self._deref(self._resolve_pointer(self.spec.operation(operation_id).request_pointer))
+        return request_schema(self.spec, operation_id)
 
     def is_amount_schema(self, schema: object) -> bool:
-        return any(schema == amount for amount in self.amount_schemas)
+        return is_amount_schema(self.spec, schema)
 
     def _model(
         self, operation_id: str, path: str, protected: bool, deprecated: bool, pointer: str
     ) -> OperationModel:
-        schema = self._resolve_pointer(pointer)
-        while "$ref" in schema:
-            pointer = schema["$ref"]
-            schema = self._resolve_pointer(pointer)
+        node, pointer = follow_refs(self.spec.document, self._resolve_pointer(pointer), pointer)
+        schema = _schema(node, pointer)
         success_pointer, payload_ref = self._success_branch(schema, pointer)
         payload = payload_ref.rsplit("/", 1)[-1]
         has_amounts = any(ref.rsplit("/", 1)[-1] in AMOUNT_SCHEMAS for ref in self._refs(payload_ref, set()))
@@ -103,17 +100,39 @@ class Contract:
                 yield from self._refs(node["$ref"], seen)
 
     def _deref(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
-        while "$ref" in node:
-            node = self._resolve_pointer(node["$ref"])
-        return node
+        return _schema(follow_refs(self.spec.document, node, "#")[0], "a $ref target")
 
     def _resolve_pointer(self, pointer: str) -> Mapping[str, Any]:
-        target: Any = self.spec.document
-        for token in pointer.lstrip("#/").split("/"):
-            target = target[token.replace("~1", "/").replace("~0", "~")]
-        if not isinstance(target, Mapping):
-            raise ValueError(f"{pointer} is not a schema object")
-        return target
+        return _schema(resolve_ref(self.spec.document, pointer), pointer)
+
+
+def request_schema(spec: Spec, operation_id: str) -> Mapping[str, Any]:
+    """The resolved object schema of an operation's request body (the `$ref` behind its media type)."""
+    pointer = spec.operation(operation_id).request_pointer
+    node, pointer = follow_refs(spec.document, resolve_ref(spec.document, pointer), pointer)
+    return _schema(node, pointer)
+
+
+def is_amount_schema(spec: Spec, schema: object) -> bool:
+    """Whether `schema` is one of the amount schemas SCH-2 governs.
+
+    It may be a `$ref` to one, an inlined copy (what the compiled validators report), or an
+    `allOf` wrapping either (how the request schemas add a description to an amount).
+    """
+    node, _ = follow_refs(spec.document, schema, "#")
+    if not isinstance(node, Mapping):
+        return False
+    components = spec.document["components"]["schemas"]
+    if any(node == components[name] for name in AMOUNT_SCHEMAS):
+        return True
+    parts = node.get("allOf", [])
+    return isinstance(parts, list) and any(is_amount_schema(spec, part) for part in parts)
+
+
+def _schema(node: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(node, Mapping):
+        raise ValueError(f"{where} is not a schema object")
+    return node
 
 
 def _walk(node: object) -> Iterator[object]:

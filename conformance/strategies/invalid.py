@@ -18,6 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.contract import is_amount_schema, request_schema
 from conformance.strategies.requests import bill_requests, login_requests, settle_requests
 from his_contract.spec import Spec, load_spec
 
@@ -104,7 +105,9 @@ def _breakages(
     required = [name for name in schema.get("required", []) if name in body]
     non_empty = [name for name in required if properties.get(name, {}).get("minLength", 0) >= 1]
     amounts = [
-        name for name in properties if _is_amount(properties[name]) and isinstance(body.get(name), str)
+        name
+        for name in properties
+        if is_amount_schema(spec, properties[name]) and isinstance(body.get(name), str)
     ]
     validator = spec.request_validator(operation)
 
@@ -172,22 +175,6 @@ def _breakages(
             )
         )
     return strategies
-
-
-def request_schema(spec: Spec, operation: str) -> Mapping[str, Any]:
-    """The object schema of the operation's request body (the `$ref` behind its media type)."""
-    node: Any = spec.document
-    for token in spec.operation(operation).request_pointer[2:].split("/"):
-        node = node[token.replace("~1", "/").replace("~0", "~")]
-    ref = node.get("$ref", "")
-    name = ref.rsplit("/", 1)[-1]
-    schema: Mapping[str, Any] = spec.document["components"]["schemas"][name] if ref else node
-    return schema
-
-
-def _is_amount(schema: Mapping[str, Any]) -> bool:
-    refs = [part.get("$ref", "") for part in schema.get("allOf", [])] + [schema.get("$ref", "")]
-    return any(ref.endswith(("/Amount", "/UnitPrice")) for ref in refs)
 
 
 _WRONG_TYPES = ("number", "integer", "null", "boolean", "array", "object")
