@@ -8,7 +8,6 @@ misbehave below HTTP's level: truncate a body, close the connection, answer late
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import socket
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 import jwt
 
 from his_contract import load_spec
+from tests.support.spec_examples import example_bill
 
 SECRET = "broken-his-test-secret-0123456789abcdef"
 USER_ID, PASSWORD = "demo", "demo-password"
@@ -36,28 +36,6 @@ PATHS = {
     "/api/MzSettle/GetUnSettleBillByDoctor": "getUnSettleBillByDoctor",
     "/api/MzSettle/SettleByDoctor": "settleByDoctor",
 }
-
-
-def example_value(*keys: str) -> Any:
-    """A value out of openapi.yaml's examples (the suite and these servers share one bill)."""
-    node: Any = load_spec().document
-    for key in keys:
-        node = node[key]
-    return copy.deepcopy(node)
-
-
-def example_bill() -> dict[str, Any]:
-    return example_value(  # type: ignore[no-any-return]
-        "components",
-        "responses",
-        "UnSettleBill",
-        "content",
-        "application/json",
-        "examples",
-        "success",
-        "value",
-        "response",
-    )
 
 
 def make_token(*, ttl: int = 3600, user_id: str = USER_ID) -> str:

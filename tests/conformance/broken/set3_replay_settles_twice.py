@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conformance.broken.base import CorrectHis, Reply, Settlement, example_bill, serve_forever
+from tests.conformance.broken.base import CorrectHis, Reply, Settlement, serve_forever
+from tests.support.spec_examples import example_bill
 
 EXPECTED = "SET-3"
 EXTRA_ARGS = ["--allow-settlement"]

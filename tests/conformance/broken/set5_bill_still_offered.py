@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conformance.broken.base import REG_NO, CorrectHis, example_bill, serve_forever
+from tests.conformance.broken.base import REG_NO, CorrectHis, serve_forever
+from tests.support.spec_examples import example_bill
 
 EXPECTED = "SET-5"
 EXTRA_ARGS = ["--allow-settlement"]
