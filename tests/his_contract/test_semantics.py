@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -10,11 +9,7 @@ from typing import Any
 import pytest
 
 from his_contract import check_bill, check_receipt, format_amount, load_spec, parse_amount
-
-
-def _example_bill() -> dict[str, Any]:
-    response = load_spec().document["components"]["responses"]["UnSettleBill"]
-    return copy.deepcopy(response["content"]["application/json"]["examples"]["success"]["value"]["response"])
+from tests.support.spec_examples import example_bill as _example_bill
 
 
 def _item(bill: dict[str, Any]) -> dict[str, Any]:
