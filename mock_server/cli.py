@@ -44,7 +44,12 @@ from mock_server.service import DEFAULT_DB, HisMock, Settings
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes (gunicorn if > 1)."
 )
-@click.option("--admin-token", default=None, help="Require `Authorization: Bearer T` on /__admin/.")
+@click.option(
+    "--admin-token",
+    default=None,
+    callback=lambda _ctx, _param, value: _non_empty(value),
+    help="Require `Authorization: Bearer T` on /__admin/.",
+)
 @click.option(
     "--no-validate", is_flag=True, hidden=True, help="Skip request schema validation (benchmarks only)."
 )
@@ -90,6 +95,13 @@ def main(
         _fail(exc)
     finally:
         mock.close()
+
+
+def _non_empty(token: str | None) -> str | None:
+    # An empty token would make "Authorization: Bearer " the admin password: refuse it.
+    if token is not None and not token.strip():
+        raise click.BadParameter("must not be empty (leave the option out for an open admin API)")
+    return token
 
 
 def _banner(mock: HisMock, *, workers: int) -> None:

@@ -14,7 +14,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,10 +148,10 @@ class Store:
         try:
             self.engine: Engine = _make_engine(url)
             metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"cannot open the database --db {_redact_url(url)}: {exc.__class__.__name__}: {exc}"
-            ) from exc
+        except (SQLAlchemyError, ImportError) as exc:
+            if temporary_folder is not None:
+                shutil.rmtree(temporary_folder, ignore_errors=True)
+            raise StoreError(f"cannot open the database --db {_redact_url(url)}: {_reason(exc)}") from exc
         self._bill_query = _ByRegNo(
             self.engine,
             select(
@@ -398,24 +398,19 @@ def _bill_id_clash(exc: IntegrityError, registrations: list[Registration]) -> st
     )
 
 
+def _reason(exc: Exception) -> str:
+    """Why the database cannot be used, in one line: the driver to install, or the error's first line
+    (SQLAlchemy appends the SQL and a "Background on this error at" link on lines of their own)."""
+    if isinstance(exc, ImportError):
+        return (
+            f"its driver is not installed ({exc}); install a driver: pip install {exc.name or 'the driver'}"
+        )
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{exc.__class__.__name__}: {first_line}"
+
+
 def _redact_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
-
-
-@contextlib.contextmanager
-def open_store(db: str) -> Iterator[Store]:
-    """A `Store` for `--db`, closed (and its temporary folder removed) at the end of the block."""
-    url, folder = database_url(db)
-    try:
-        store = Store(url, temporary_folder=folder)
-    except StoreError:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
-    try:
-        yield store
-    finally:
-        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import subprocess
 import sys
@@ -108,6 +109,34 @@ def test_an_unreadable_fixtures_file_is_one_clear_error(
 
 def test_a_bad_database_url_is_one_clear_error() -> None:
     assert "--db" in _one_line_error(_run("--db", "nosuchdriver://x/y", "--port", str(free_port())))
+
+
+def test_a_missing_database_driver_is_one_clear_error_without_the_password() -> None:
+    # PostgreSQL's driver is not a dependency of the kit, so the URL's dialect cannot load.
+    if importlib.util.find_spec("psycopg") is not None:
+        pytest.skip("psycopg is installed here")
+    message = _one_line_error(
+        _run("--db", "postgresql://u:s3cr3t-pw@127.0.0.1:1/db", "--port", str(free_port()))
+    )
+    assert "install a driver: pip install psycopg" in message
+    assert "postgresql://u:***@127.0.0.1:1/db" in message
+    assert "s3cr3t-pw" not in message
+
+
+def test_a_database_error_is_its_first_line_only(tmp_path: Path) -> None:
+    # A folder where the SQLite file should be: SQLite cannot open it.
+    message = _one_line_error(_run("--db", str(tmp_path), "--port", str(free_port())))
+    assert "unable to open database file" in message
+    assert "Background on this error" not in message
+    assert "sqlalche.me" not in message
+
+
+def test_an_empty_admin_token_is_a_usage_error() -> None:
+    result = _run("--admin-token", "", "--db", ":memory:", "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "--admin-token" in result.stderr
+    assert "empty" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_custom_fixtures_file_replaces_the_demo(tmp_path: Path) -> None:
