@@ -102,8 +102,12 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
 
     @admin.get("/requests")
     def list_requests() -> Response:
-        limit = request.args.get("limit", type=int)
-        return _json(mock.journal.entries(limit=limit))
+        limit = request.args.get("limit")
+        if limit is not None and not (limit.isascii() and limit.isdigit()):
+            return _json(
+                {"error": f"`limit` must be an integer >= 0 (the newest N calls); got {limit!r}"}, 400
+            )
+        return _json(mock.journal.entries(limit=None if limit is None else int(limit)))
 
     @admin.delete("/requests")
     def clear_requests() -> Response:

@@ -62,10 +62,11 @@ class Journal:
                 "body": redact_body(entry.body),
             },
         }
-        record = json.dumps(document, ensure_ascii=False).encode()
+        # "replace": a lone surrogate a client sent (and was refused for) must not break the journal.
+        record = json.dumps(document, ensure_ascii=False).encode("utf-8", errors="replace")
         if not self._ring.fits(record):
             document["request"]["body"] = f"<{len(entry.body)} bytes, too long for the journal>"
-            record = json.dumps(document, ensure_ascii=False).encode()
+            record = json.dumps(document, ensure_ascii=False).encode("utf-8", errors="replace")
         self._ring.append(record)
 
     def entries(self, *, limit: int | None = None) -> list[dict[str, Any]]:
@@ -89,11 +90,50 @@ def redact_authorization(value: str | None) -> str | None:
 
 
 def redact_body(raw: bytes) -> str:
-    """The request body as sent (first KiB, as text), passwords hidden."""
+    """The request body as sent (first KiB, as text), passwords hidden.
+
+    A JSON body is judged after decoding, so no escape (`"pass\\u0077ord"`) or nesting hides a
+    password key from the redaction; only a body that does not parse falls back to patterns on text.
+    """
+    lowered = raw.lower()
+    if b"\\" in raw or b"password" in lowered:
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            redacted, found = _redact_passwords(document)
+            if not found:
+                return _preview(raw)
+            text = json.dumps(redacted, ensure_ascii=False)
+            return text[:_BODY_PREVIEW] + ("…" if len(text) > _BODY_PREVIEW else "")
     text = raw[:_BODY_PREVIEW].decode("utf-8", errors="replace")
-    if "assword" in text or "ASSWORD" in text:
+    if b"assword" in lowered:
         text = _PASSWORD_IN_TEXT.sub(rf'\1"{REDACTED}"', text)
         text = _PASSWORD_IN_FORM.sub(rf"\1{REDACTED}", text)
         # A body cut inside a password, or one that is not JSON: hide everything after the key.
         text = _PASSWORD_TAIL.sub(rf"\1{REDACTED}", text)
     return text + ("…" if len(raw) > _BODY_PREVIEW else "")
+
+
+def _preview(raw: bytes) -> str:
+    text = raw[:_BODY_PREVIEW].decode("utf-8", errors="replace")
+    return text + ("…" if len(raw) > _BODY_PREVIEW else "")
+
+
+def _redact_passwords(value: Any) -> tuple[Any, bool]:
+    """`value` with every `password` key's value (any case, any depth) hidden, and whether one was."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        found = False
+        for key, item in value.items():
+            if key.lower() == "password":
+                out[key], found = REDACTED, True
+            else:
+                out[key], inner = _redact_passwords(item)
+                found = found or inner
+        return out, found
+    if isinstance(value, list):
+        items = [_redact_passwords(item) for item in value]
+        return [item for item, _ in items], any(inner for _, inner in items)
+    return value, False

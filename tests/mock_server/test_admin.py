@@ -263,3 +263,40 @@ def test_a_fault_on_the_alias_operation_fires_on_both_paths(doc: MockClient) -> 
     assert doc.envelope(BILL, {"RegNo": DEMO_REG_NO})["status"] == 2
     assert doc.admin("GET", "/faults").json() == []
     assert doc.envelope(BILL_ALIAS, {"RegNo": DEMO_REG_NO})["status"] == 0
+
+
+@pytest.mark.parametrize("limit", ["-1", "abc", "1.5", " 2", "１"])
+def test_a_journal_limit_that_is_not_a_count_is_refused(doc: MockClient, limit: str) -> None:
+    doc.bill(DEMO_REG_NO)
+    response = doc.admin("GET", "/requests", params={"limit": limit})
+    assert response.status_code == 400
+    assert "`limit` must be an integer >= 0" in response.json()["error"]
+
+
+def test_a_journal_limit_of_zero_or_more_is_the_newest_calls(doc: MockClient) -> None:
+    for reg_no in ("9000000001", "9000000002", "9000000003"):
+        doc.bill(reg_no)
+    assert doc.admin("GET", "/requests", params={"limit": "0"}).json() == []
+    newest = doc.admin("GET", "/requests", params={"limit": "2"}).json()
+    assert [e["request"]["body"] for e in newest] == ['{"RegNo": "9000000003"}', '{"RegNo": "9000000002"}']
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"userId":"demo","pass\\u0077ord":"s3cr3t-pw2"}',
+        b'{"userId":"demo","PASSWORD":"s3cr3t-pw2"}',
+        b'{"userId":"demo","password":"demo","extra":{"Password":"s3cr3t-pw2"}}',
+        b'{"userId":"demo","extra":[{"passWord":"s3cr3t-pw2"}],"password":"x"}',
+        b'{"userId":"demo","password":"s3cr3t-pw2\\"',
+    ],
+    ids=["escaped-key", "upper-case-key", "nested", "nested-in-list", "not-json"],
+)
+def test_the_journal_hides_passwords_however_they_are_written(doc: MockClient, data: bytes) -> None:
+    doc.post(LOGIN, data=data, auth=False, headers={"Content-Type": "application/json"})
+    entry = doc.admin("GET", "/requests", params={"limit": "1"}).json()[0]
+    assert entry["operationId"] == "login"
+    assert "s3cr3t-pw2" not in entry["request"]["body"]
+    assert "***" in entry["request"]["body"]
+    assert "demo" in entry["request"]["body"]
+    assert "s3cr3t-pw2" not in doc.admin("GET", "/requests").text
