@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from his_contract import Spec, check_bill
+from his_contract.receipts import Hospital
 from mock_server.errors import FixturesError
 
 DEMO_FIXTURES = "demo.yaml"
@@ -31,15 +32,6 @@ class User:
 
     user_id: str
     password: str
-
-
-@dataclass(slots=True, frozen=True)
-class Hospital:
-    """The hospital printed on every receipt."""
-
-    name: str
-    address: str
-    tel: str
 
 
 @dataclass(slots=True, frozen=True)

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from his_contract import format_amount, parse_amount
+from his_contract.receipts import Hospital, Place, dispenses_drugs, receipt_from_bill
 from mock_server.errors import BusinessError, InvalidInput
-from mock_server.fixtures import Hospital
 from mock_server.store import Settlement, SettlementConflict, SettleState, Store
 
 # Where the patient goes after paying, by fee category (项目大类): the receipt's PhaWin.
@@ -68,53 +68,23 @@ def build_receipt(
     document: Mapping[str, Any], hospital: Hospital, *, check_out_no: str, ser_no: str
 ) -> dict[str, Any]:
     """The receipt of a settled registration: the bill's amounts and visit, the hospital, the dispensing."""
-    bill = document["bill"]
-    return {
-        "SumFund": bill["SumFund"],
-        "SBZFJE": bill["SBZFJE"],
-        "GRZFJE3": bill["GRZFJE3"],
-        "CheckOutNo": check_out_no,
-        "SerNo": ser_no,
-        "HospitalName": hospital.name,
-        "HospitalAdd": hospital.address,
-        "HospitalTel": hospital.tel,
-        "Date": bill["Date"],
-        "CardNo": document["CardNo"],
-        "RegSerNo": document["RegNo"],
-        "DepDesc": bill["DepDesc"],
-        "DoctName": bill["DoctName"],
-        "PatientName": document["PatientName"],
-        "Sex": bill["Sex"],
-        "Age": bill["Age"],
-        "FeeType": bill["FeeType"],
-        "Detail": [
-            {"Item": [_receipt_item(category) for category in detail["FeeCat"]]}
-            for detail in bill["FeeDetail"]
-        ],
-    }
+    return receipt_from_bill(
+        document["bill"],
+        card_no=document["CardNo"],
+        reg_no=document["RegNo"],
+        patient_name=document["PatientName"],
+        hospital=hospital,
+        check_out_no=check_out_no,
+        ser_no=ser_no,
+        place_for=_place,
+    )
 
 
-def _receipt_item(category: Mapping[str, Any]) -> dict[str, Any]:
+def _place(category: Mapping[str, Any]) -> Place:
+    """The mock's dispensing: a window by fee category, a random queue number when drugs are handed out."""
     kind = category["FeeCatName"].removesuffix("费") or category["FeeCatName"]
-    items = category["items"]
-    is_drug = any(line["DrugFlag"] == "1" for item in items for line in item["PerItem"])
-    return {
-        "PhaWin": _WINDOWS.get(kind, "门诊收费处"),
-        "Queue": f"A{secrets.randbelow(1000):03d}" if is_drug else "",
-        "Type": kind,
-        "Flag": "1" if any(item["IsDelivery"] == "1" for item in items) else "0",
-        "OrderNumber": category["Recipe"],
-        "ItemDetail": [
-            {
-                "PerItemName": line["PerItemName"],
-                "Specification": line["Specification"],
-                "PerItemCount": line["PerItemCount"],
-                "PerUnit": line["PerUnit"],
-            }
-            for item in items
-            for line in item["PerItem"]
-        ],
-    }
+    queue = f"A{secrets.randbelow(1000):03d}" if dispenses_drugs(category) else ""
+    return Place(type=kind, window=_WINDOWS.get(kind, "门诊收费处"), queue=queue)
 
 
 class Cashier:
