@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from mock_server.errors import ConfigError
 from mock_server.service import HisMock
 
-THREADS_PER_WORKER = 8
+THREADS_PER_WORKER = 2
 
 
 class _QuietHandler(WSGIRequestHandler):
