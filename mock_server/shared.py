@@ -1,4 +1,4 @@
-"""Memory shared by every worker process: the request journal and the pending faults.
+"""Memory shared by every worker process: the request journal, the pending faults, the data generation.
 
 With `--workers N` gunicorn forks the workers from the process that built the app, so an anonymous
 shared mapping and a process-shared lock created before the fork are seen by all of them: a fault
@@ -103,3 +103,23 @@ class SharedRing:
     def clear(self) -> None:
         with self._lock:
             _COUNTER.pack_into(self._memory, 0, 0)
+
+
+class SharedCounter:
+    """A number every process reads without a lock and any process bumps under one: a generation."""
+
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, _COUNTER.size)
+        self._lock = multiprocessing.Lock()
+
+    @property
+    def value(self) -> int:
+        # One aligned 8-byte word, written whole by `bump`: a lock-free read on the hot path.
+        value: int = _COUNTER.unpack_from(self._memory, 0)[0]
+        return value
+
+    def bump(self) -> None:
+        """Add one; the lock makes concurrent bumps from several processes each count."""
+        with self._lock:
+            (value,) = _COUNTER.unpack_from(self._memory, 0)
+            _COUNTER.pack_into(self._memory, 0, value + 1)

@@ -4,6 +4,13 @@ SQLite by default (a file, so a restart loses nothing); any SQLAlchemy URL works
 `postgresql://...`. One settlement per bill is enforced by the database (a unique constraint on
 `settlements.bill_id`), not by a lock in one process, so concurrent SettleByDoctor calls from several
 threads or worker processes create exactly one settlement.
+
+Bill fetches (the hot path) are answered from a per-process cache, tagged with a generation counter in
+memory shared by every worker (`shared.SharedCounter`, created before gunicorn forks). Every write
+through this class bumps it after its commit, so the next fetch in any worker reads the database
+again. The cache only holds what the database said; a restart loses nothing. It assumes this mock's
+processes are the database's only writers (two separate his-mock instances on one file would not see
+each other's writes until a restart).
 """
 
 from __future__ import annotations
@@ -42,9 +49,12 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from mock_server.errors import StoreError
 from mock_server.fixtures import Registration
+from mock_server.shared import SharedCounter
 
 MEMORY = ":memory:"
 _SECRET_KEY = "jwt_secret"
+# How many RegNos one process remembers bill fetches of; a full cache starts over.
+BILL_CACHE_SIZE = 4096
 
 metadata = MetaData()
 
@@ -152,6 +162,8 @@ class Store:
             if temporary_folder is not None:
                 shutil.rmtree(temporary_folder, ignore_errors=True)
             raise StoreError(f"cannot open the database --db {_redact_url(url)}: {_reason(exc)}") from exc
+        self._generation = SharedCounter()
+        self._bills: dict[str, tuple[int, BillState]] = {}
         self._bill_query = _ByRegNo(
             self.engine,
             select(
@@ -210,11 +222,24 @@ class Store:
         return SettleState(json.loads(row[0]), row[1], row[2])
 
     def bill_state(self, reg_no: str) -> BillState | None:
-        """The registration's bill and its settlement (if any), by one indexed query."""
+        """The registration's bill and its settlement (if any): cached, or by one indexed query."""
+        # Read the generation before the query: a write committed after it bumps past this tag.
+        generation = self._generation.value
+        cached = self._bills.get(reg_no)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
         row = self._bill_query.first(self.engine, reg_no)
         if row is None:
-            return None
-        return BillState(row[0], row[1], row[2], row[3], row[4])
+            return None  # unknown RegNos are not cached: a fuzzer sends endless different ones
+        state = BillState(row[0], row[1], row[2], row[3], row[4])
+        if len(self._bills) >= BILL_CACHE_SIZE:
+            self._bills.clear()
+        self._bills[reg_no] = (generation, state)
+        return state
+
+    def _changed(self) -> None:
+        """After a write: every process's cached bill fetches are stale."""
+        self._generation.bump()
 
     def record_settlement(self, settlement: Settlement, request_json: str) -> None:
         """Insert a settlement; `SettlementConflict` when the database already holds one for the bill."""
@@ -234,6 +259,8 @@ class Store:
                 )
         except IntegrityError as exc:
             raise SettlementConflict(str(exc.orig)) from exc
+        finally:
+            self._changed()
 
     def settlement_by_serial(self, serial_number: str) -> Settlement | None:
         with self.engine.connect() as conn:
@@ -266,13 +293,18 @@ class Store:
                 self._upsert(conn, registrations)
         except IntegrityError as exc:
             raise StoreError(_bill_id_clash(exc, registrations)) from exc
+        finally:
+            self._changed()
 
     def reset(self, registrations: Iterable[Registration]) -> None:
         """Forget every settlement and registration, then store `registrations`."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(settlements_table))
-            conn.execute(delete(registrations_table))
-            self._upsert(conn, list(registrations))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(delete(settlements_table))
+                conn.execute(delete(registrations_table))
+                self._upsert(conn, list(registrations))
+        finally:
+            self._changed()
 
     def registrations(self) -> list[dict[str, Any]]:
         """Every registration in the fixtures format, in the order they were added."""
