@@ -25,39 +25,16 @@ from tests.support.mock import (
     SELF_PAY_REG_NO,
     demo_settle_body,
 )
+from tests.support.spec_examples import example_bill_envelope, spec_example
 
 ALL_REG_NOS = ["1628214442", "1628214443", "1628214444", "1628214445", "1628214446"]
 AMOUNT = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
 UNIT_PRICE = re.compile(r"^[0-9]+(\.[0-9]{1,4})?$")
 
 
-def _spec_example(spec: Spec, pointer: list[str]) -> Any:
-    node: Any = spec.document
-    for key in pointer:
-        node = node[key]
-    return node
-
-
-def _spec_bill_example(spec: Spec) -> dict[str, Any]:
-    example: dict[str, Any] = _spec_example(
-        spec,
-        [
-            "components",
-            "responses",
-            "UnSettleBill",
-            "content",
-            "application/json",
-            "examples",
-            "success",
-            "value",
-        ],
-    )
-    return example
-
-
 def _spec_settle_request(spec: Spec) -> dict[str, Any]:
     path = ["paths", "/api/MzSettle/SettleByDoctor", "post", "requestBody", "content", "application/json"]
-    example: dict[str, Any] = _spec_example(spec, [*path, "examples", "demo", "value"])
+    example: dict[str, Any] = spec_example(*path, "examples", "demo", "value")
     return example
 
 
@@ -135,10 +112,9 @@ def test_env_5_no_html_error_pages(mock: MockClient, method: str) -> None:
 def test_sch_1_the_documents_example_request_returns_the_documents_example_bill(
     mock: MockClient, spec: Spec
 ) -> None:
-    example = _spec_bill_example(spec)
-    request_example = _spec_example(
-        spec,
-        ["components", "requestBodies", "UnSettleBillRequest", "content", "application/json", "examples"],
+    example = example_bill_envelope()
+    request_example = spec_example(
+        "components", "requestBodies", "UnSettleBillRequest", "content", "application/json", "examples"
     )["document"]["value"]
     envelope = mock.envelope(BILL, request_example)
     assert envelope["status"] == 0
