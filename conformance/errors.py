@@ -5,7 +5,8 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 ├── ServerUnreachable            nothing answers at the base URL (connection refused, DNS, ...)
 ├── LoginImpossible              the server answered the login, but refused the given credentials
 ├── RegistrationUnusable         the given --reg-no has no unsettled bill to test against
-└── MockStartError               `--mock` could not start his-mock
+├── MockStartError               `--mock` could not start his-mock
+└── CasesError                   his-cases: bad arguments, or no usable his-mock for `load`
 
 A deployment that answers wrongly produces *findings* (`conformance.results.Finding`, exit 1);
 only conditions under which no verdict is possible end up here.
@@ -38,6 +39,10 @@ class RegistrationUnusable(ConformanceError):
 
 class MockStartError(ConformanceError):
     """`his-mock` did not start (not installed, crashed, or never listened)."""
+
+
+class CasesError(ConformanceError):
+    """his-cases could not do what was asked (bad arguments, an unreachable or refusing mock)."""
 
 
 class BudgetExhausted(Exception):

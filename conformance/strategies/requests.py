@@ -98,20 +98,16 @@ def _settle_requests(
     adversarial: bool,
 ) -> Body:
     bill = draw(bill_strategy)
-    paid = _paid_at(bill.get("Date"), draw(st.integers(min_value=0, max_value=3 * 24 * 3600)))
-    body: Body = {
-        "CardNo": draw(card_strategy),
-        "RegSerNo": draw(reg_strategy),
-        "PayWay": draw(_non_empty(PAY_WAYS, adversarial=adversarial)),
-        "PayNo": draw(
-            st.text(alphabet=_OPENID_ALPHABET, min_size=22, max_size=22).map(lambda s: "oUpF8u" + s)
-        ),
-        "SerialNumber": draw(digits(28, prefix="4200")),
-        "Paydate": paid.strftime("%Y-%m-%d"),
-        "Paytime": paid.strftime("%H:%M:%S"),
-        "Money": bill["GRZFJE3"],
-        "BILLID": bill["BILLID"],
-    }
+    paid = paid_at(bill.get("Date"), draw(st.integers(min_value=0, max_value=3 * 24 * 3600)))
+    body = settle_body(
+        bill,
+        card_no=draw(card_strategy),
+        reg_no=draw(reg_strategy),
+        pay_way=draw(_non_empty(PAY_WAYS, adversarial=adversarial)),
+        pay_no=draw(st.text(alphabet=_OPENID_ALPHABET, min_size=22, max_size=22).map(lambda s: "oUpF8u" + s)),
+        serial_number=draw(digits(28, prefix="4200")),
+        paid=paid,
+    )
     if draw(st.booleans()):
         body["SERIAL_NO"] = bill.get("SERIAL_NO", "")
     if draw(st.booleans()):
@@ -119,11 +115,35 @@ def _settle_requests(
     return body
 
 
+def settle_body(
+    bill: Mapping[str, Any],
+    *,
+    card_no: str,
+    reg_no: str,
+    pay_way: str,
+    pay_no: str,
+    serial_number: str,
+    paid: datetime,
+) -> Body:
+    """The required fields of a SettleByDoctor body that pays `bill` exactly (Money = GRZFJE3)."""
+    return {
+        "CardNo": card_no,
+        "RegSerNo": reg_no,
+        "PayWay": pay_way,
+        "PayNo": pay_no,
+        "SerialNumber": serial_number,
+        "Paydate": paid.strftime("%Y-%m-%d"),
+        "Paytime": paid.strftime("%H:%M:%S"),
+        "Money": bill["GRZFJE3"],
+        "BILLID": bill["BILLID"],
+    }
+
+
 _OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-def _paid_at(visit: object, delay_seconds: int) -> datetime:
-    """When the patient paid: some time after the visit written in the bill (or after 2021-12-03)."""
+def paid_at(visit: object, delay_seconds: int) -> datetime:
+    """When the patient paid: `delay_seconds` after the visit written in the bill (or after 2021-12-03)."""
     try:
         start = datetime.strptime(str(visit), "%Y-%m-%d %H:%M:%S")
     except ValueError:

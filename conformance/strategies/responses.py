@@ -44,31 +44,39 @@ def tokens(*, adversarial: bool = False) -> st.SearchStrategy[str]:
     )
 
 
-def envelopes(operation: str, *, adversarial: bool = False) -> st.SearchStrategy[Envelope]:
-    """Success envelopes `{status: 0, isSuccess: true, msg, msgDev, response}` of `operation`."""
+def envelopes(
+    operation: str, *, adversarial: bool = False, shape: str | None = None
+) -> st.SearchStrategy[Envelope]:
+    """Success envelopes `{status: 0, isSuccess: true, msg, msgDev, response}` of `operation`;
+    `shape` fixes the edge shape of a bill or receipt payload (`bills(shape=...)`)."""
     load_spec().operation(operation)  # a clear SpecError for an unknown operationId
     if operation == "login":
         payload: st.SearchStrategy[Any] = tokens(adversarial=adversarial)
     elif operation == "settleByDoctor":
-        payload = receipts(adversarial=adversarial)
+        payload = receipts(adversarial=adversarial, shape=shape)
     else:
-        payload = bills(adversarial=adversarial)
-    message = st.just(_SUCCESS_MESSAGES.get(operation, "获取成功"))
-    debug: st.SearchStrategy[str | None] = st.none()
+        payload = bills(adversarial=adversarial, shape=shape)
+    message = _SUCCESS_MESSAGES.get(operation, "获取成功")
+    texts: st.SearchStrategy[tuple[str, str | None]] = st.just((message, None))
     if adversarial:
-        message = st.one_of(message, st.just(""), st.just("调用成功"))
-        debug = st.one_of(debug, st.just(""), long_texts(("堆栈信息",)))
+        oddities = [
+            st.just(("", None)),  # an empty msg on success
+            st.just(("调用成功", None)),  # another wording
+            st.just((message, "")),  # msgDev a string, empty
+            long_texts(("堆栈信息",)).map(lambda trace: (message, trace)),  # a stack trace left in
+        ]
+        # Two envelopes in three are plain, so the payload's own edge cases are not crowded out.
+        texts = st.sampled_from([*[texts] * 8, *oddities]).flatmap(lambda chosen: chosen)
     return st.builds(
-        lambda response, msg, msg_dev: {
+        lambda response, msg_texts: {
             "status": 0,
             "isSuccess": True,
-            "msg": msg,
-            "msgDev": msg_dev,
+            "msg": msg_texts[0],
+            "msgDev": msg_texts[1],
             "response": response,
         },
         payload,
-        message,
-        debug,
+        texts,
     )
 
 
