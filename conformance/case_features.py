@@ -170,6 +170,11 @@ _TEXT_CHECKS: tuple[tuple[str, str, Any], ...] = (
     ),
     ("markup", "quotes, backslashes or markup inside strings", lambda text: any(c in "\"\\<'" for c in text)),
     ("middle-dot-name", "a name with a middle dot (ethnic minority names)", lambda text: "·" in text),
+    (
+        "blank",
+        "a value of only spaces (not empty, but blank once trimmed)",
+        lambda text: text and not text.strip(),
+    ),
 )
 
 

@@ -37,9 +37,11 @@ from conformance.strategies import (
     bill_requests,
     break_request,
     breakage_pairs,
+    edge_requests,
     envelopes,
     invalid_responses,
     login_requests,
+    request_shapes,
     settle_requests,
     valid_bodies,
     variant_count,
@@ -90,16 +92,11 @@ def generate_cases(
         head = _head(operation, kind, side)
         broken = covering_invalid_requests(operation, count=count, seed_value=seed_value, progress=progress)
         records = [{**head, **_invalid_request(case, protected)} for case in broken]
-    elif kind == "edge" and side == "response" and operation != "login":
-        # Bills and receipts: the edge shapes take turns, so no one shape crowds out the others.
-        head = _head(operation, kind, side)
-        shaped = [
-            envelopes(operation, adversarial=True, shape=shape).map(
-                lambda env: {**head, **_valid_response(operation, env)}
-            )
-            for shape in EDGE_SHAPES
-        ]
-        records = draw_covering(shaped, count=count, seed_value=seed_value, progress=progress)
+    elif kind == "edge" and (side == "request" or operation != "login"):
+        # Edge requests, bills and receipts: their shapes take turns, so none crowds out the others.
+        records = draw_covering(
+            _edge_records(operation, side), count=count, seed_value=seed_value, progress=progress
+        )
     else:
         records = draw_distinct(
             _records(operation, kind, side), count=count, seed_value=seed_value, progress=progress
@@ -172,27 +169,37 @@ def draw_covering(
 ) -> list[T]:
     """`count` distinct values that take the `strategies` in turns, the same for a seed.
 
-    Each round takes one value of every strategy (that has one left), in an order `seed_value`
-    shuffles, so each strategy gives a share of 1/len(strategies), give or take one value, whatever
-    Hypothesis favours within a run. The values of each strategy are drawn by `draw_distinct`.
+    Each round takes one value of every strategy that has one left, in an order `seed_value`
+    shuffles, so each strategy gives an equal share whatever Hypothesis favours within a run. A
+    strategy with fewer distinct values than its share leaves the rest to the others (fewer
+    values in all only when fewer exist). The values of each strategy come from `draw_distinct`.
     """
-    share = -(-count // len(strategies))
+    asked = [-(-count // len(strategies))] * len(strategies)
     pools = [
-        draw_distinct(strategy, count=share, seed_value=seed_value, spare=SHARE_SPARE)
-        for strategy in strategies
+        draw_distinct(s, count=n, seed_value=seed_value, spare=SHARE_SPARE)
+        for s, n in zip(strategies, asked, strict=True)
     ]
+    for _ in range(MAX_ROUNDS):
+        deficit = count - sum(len(pool) for pool in pools)
+        # Only a strategy that gave all it was asked for may have more.
+        growing = [index for index, pool in enumerate(pools) if len(pool) == asked[index]]
+        if deficit <= 0 or not growing:
+            break
+        for index in growing:
+            asked[index] += -(-deficit // len(growing))
+            pools[index] = draw_distinct(
+                strategies[index], count=asked[index], seed_value=seed_value, spare=SHARE_SPARE
+            )
     shuffler = random.Random(seed_value)
     found: list[T] = []
     seen: set[str] = set()
-    for round_number in range(share):
-        order = list(range(len(pools)))
+    for round_number in range(max(len(pool) for pool in pools)):
+        order = [index for index, pool in enumerate(pools) if round_number < len(pool)]
         shuffler.shuffle(order)
         for index in order:
-            if len(found) >= count or round_number >= len(pools[index]):
-                continue
             value = pools[index][round_number]
             key = _key(value)
-            if key not in seen:
+            if len(found) < count and key not in seen:
                 seen.add(key)
                 found.append(value)
                 if progress is not None:
@@ -298,6 +305,25 @@ def _records(operation: str, kind: str, side: str) -> st.SearchStrategy[Case]:
     )
 
 
+def _edge_records(operation: str, side: str) -> list[st.SearchStrategy[Case]]:
+    """One strategy of edge records per shape: of the request (`request_shapes`) or of the bill."""
+    head = _head(operation, "edge", side)
+    if side == "request":
+        protected = load_spec().operation(operation).protected
+        return [
+            edge_requests(operation, shape).map(
+                lambda body: {**head, **_valid_request(operation, body, protected)}
+            )
+            for shape in request_shapes(operation)
+        ]
+    return [
+        envelopes(operation, adversarial=True, shape=shape).map(
+            lambda env: {**head, **_valid_response(operation, env)}
+        )
+        for shape in EDGE_SHAPES
+    ]
+
+
 def _valid_requests(operation: str, *, adversarial: bool) -> st.SearchStrategy[dict[str, Any]]:
     if operation == "login":
         return login_requests(adversarial=adversarial)
@@ -358,6 +384,14 @@ def request_features(operation: str, body: dict[str, Any]) -> list[Feature]:
                 found.append(Feature(f"empty-{optional}", f"the optional {optional} is an empty string"))
     if operation == "login" and body.get("password") == "":
         found.append(Feature("empty-password", "an empty password (the field is optional and may be empty)"))
+    if operation == "login" and "password" not in body:
+        found.append(Feature("no-password", "no password field (optional in the document's table)"))
+    if str(body.get("RegNo", "")).startswith("0"):
+        found.append(
+            Feature(
+                "zero-padded", "a RegNo with leading zeros: a client that parses it as a number loses them"
+            )
+        )
     return found
 
 

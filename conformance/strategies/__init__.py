@@ -38,7 +38,13 @@ from conformance.strategies.invalid import (
     variant_count,
 )
 from conformance.strategies.receipts import receipts
-from conformance.strategies.requests import bill_requests, login_requests, settle_requests
+from conformance.strategies.requests import (
+    bill_requests,
+    edge_requests,
+    login_requests,
+    request_shapes,
+    settle_requests,
+)
 from conformance.strategies.responses import InvalidResponse, envelopes, invalid_responses, tokens
 from conformance.strategies.text import person_names
 
@@ -52,6 +58,7 @@ __all__ = [
     "break_request",
     "breakage_pairs",
     "card_numbers",
+    "edge_requests",
     "envelopes",
     "invalid_requests",
     "invalid_responses",
@@ -60,6 +67,7 @@ __all__ = [
     "receipts",
     "registration_numbers",
     "registrations",
+    "request_shapes",
     "settle_requests",
     "social_security_cards",
     "tokens",

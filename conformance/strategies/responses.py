@@ -127,7 +127,7 @@ def _breakages(operation: str, envelope: Envelope) -> list[InvalidResponse]:
 
 def _prove(operation: str, envelope: Envelope, rule: str) -> None:
     """Refuse a 'broken' envelope that the suite's rule code would accept (a defect of this module)."""
-    if rule.startswith("SEM-"):
+    if load_spec().rules[rule].group == "semantics":  # arithmetic: the schema cannot see it
         check = check_receipt if operation == "settleByDoctor" else check_bill
         found = {violation.rule_id for violation in check(envelope["response"])}
         if found != {rule}:
