@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -38,6 +38,7 @@ LOAD_BATCH = 25
 PROGRESS_FROM = 50
 DEFAULT_COMMAND = "generate"
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -88,6 +89,18 @@ def _owner_of(ctx: click.Context, option: str) -> str | None:
     return None
 
 
+def _count_option(maximum: int, help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--count", type=click.IntRange(min=1, max=maximum), default=20, show_default=True, help=help_text
+    )
+
+
+def _seed_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True, help=help_text
+    )
+
+
 @click.group(
     cls=_DefaultGroup,
     context_settings=CONTEXT,
@@ -136,22 +149,12 @@ def _progress(label: str, count: int) -> Any:
     show_default=True,
     help="request: what a client sends (for servers); response: what a server answers (for clients).",
 )
-@click.option(
-    "--count",
-    type=click.IntRange(min=1, max=100_000),
-    default=20,
-    show_default=True,
-    help="How many distinct cases to write (fewer only when fewer exist). Invalid requests cover every"
+@_count_option(
+    100_000,
+    "How many distinct cases to write (fewer only when fewer exist). Invalid requests cover every"
     " (breakage, field) pair once before any repeats.",
 )
-@click.option(
-    "--seed",
-    "seed_value",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="The seed: the same seed gives byte-identical output.",
-)
+@_seed_option("The seed: the same seed gives byte-identical output.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -203,21 +206,8 @@ def generate_command(
     required=True,
     help="Base URL of a running his-mock, e.g. http://127.0.0.1:8080.",
 )
-@click.option(
-    "--count",
-    type=click.IntRange(min=1, max=10_000),
-    default=20,
-    show_default=True,
-    help="How many registrations to generate and load.",
-)
-@click.option(
-    "--seed",
-    "seed_value",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="The seed: the same seed gives the same registrations and bills.",
-)
+@_count_option(10_000, "How many registrations to generate and load.")
+@_seed_option("The seed: the same seed gives the same registrations and bills.")
 @click.option(
     "--admin-token",
     envvar="HIS_MOCK_ADMIN_TOKEN",
