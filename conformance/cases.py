@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance.case_features import (
+    PLAIN_TOKEN,
     Feature,
     bill_features,
     money_features,
@@ -32,6 +33,7 @@ from conformance.contract import Contract, request_schema
 from conformance.errors import CasesError
 from conformance.strategies import (
     EDGE_SHAPES,
+    LOGIN_SHAPES,
     InvalidRequest,
     InvalidResponse,
     bill_requests,
@@ -92,8 +94,8 @@ def generate_cases(
         head = _head(operation, kind, side)
         broken = covering_invalid_requests(operation, count=count, seed_value=seed_value, progress=progress)
         records = [{**head, **_invalid_request(case, protected)} for case in broken]
-    elif kind == "edge" and (side == "request" or operation != "login"):
-        # Edge requests, bills and receipts: their shapes take turns, so none crowds out the others.
+    elif kind == "edge":
+        # The edge shapes (of the request, bill, receipt or token) take turns: none crowds out the others.
         records = draw_covering(
             _edge_records(operation, side), count=count, seed_value=seed_value, progress=progress
         )
@@ -306,7 +308,8 @@ def _records(operation: str, kind: str, side: str) -> st.SearchStrategy[Case]:
 
 
 def _edge_records(operation: str, side: str) -> list[st.SearchStrategy[Case]]:
-    """One strategy of edge records per shape: of the request (`request_shapes`) or of the bill."""
+    """One strategy of edge records per shape: of the request (`request_shapes`), of the bill or
+    receipt (`EDGE_SHAPES`), or of the token (`LOGIN_SHAPES`)."""
     head = _head(operation, "edge", side)
     if side == "request":
         protected = load_spec().operation(operation).protected
@@ -320,7 +323,7 @@ def _edge_records(operation: str, side: str) -> list[st.SearchStrategy[Case]]:
         envelopes(operation, adversarial=True, shape=shape).map(
             lambda env: {**head, **_valid_response(operation, env)}
         )
-        for shape in EDGE_SHAPES
+        for shape in (LOGIN_SHAPES if operation == "login" else EDGE_SHAPES)
     ]
 
 
@@ -444,15 +447,17 @@ def _valid_response(operation: str, envelope: dict[str, Any]) -> Case:
             f" SumFund {document['SumFund']}, FeeType {short(document['FeeType'])}"
         )
         features = bill_features(document)
-    if envelope["msgDev"] is not None:
-        features.append(Feature("msgdev-string", "msgDev is a string on success, not null"))
+    if envelope["msgDev"] == "":
+        features.append(Feature("empty-msgdev", "msgDev is an empty string on success, not null"))
+    elif envelope["msgDev"] is not None:
+        features.append(Feature("msgdev-text", "msgDev carries text on success (a stack trace), not null"))
     if envelope["msg"] == "":
         features.append(
             Feature("empty-msg", "an empty msg on success (allowed: msg must be non-empty only on errors)")
         )
     return {
         "what": what,
-        "why": why(features, "an everyday success envelope"),
+        "why": why(features, PLAIN_TOKEN if operation == "login" else "an everyday success envelope"),
         "expect": {"client": "accept", "rules_kept": _rules_kept(operation)},
         "body": envelope,
     }

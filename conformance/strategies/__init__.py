@@ -45,7 +45,13 @@ from conformance.strategies.requests import (
     request_shapes,
     settle_requests,
 )
-from conformance.strategies.responses import InvalidResponse, envelopes, invalid_responses, tokens
+from conformance.strategies.responses import (
+    LOGIN_SHAPES,
+    InvalidResponse,
+    envelopes,
+    invalid_responses,
+    tokens,
+)
 from conformance.strategies.text import person_names
 
 __all__ = [
@@ -53,6 +59,7 @@ __all__ = [
     "Breakage",
     "InvalidRequest",
     "InvalidResponse",
+    "LOGIN_SHAPES",
     "bill_requests",
     "bills",
     "break_request",

@@ -138,3 +138,12 @@ def test_edge_requests_spread_over_their_features(operation: str, seed_value: in
     worst, times = counted.most_common(1)[0]
     assert times <= MAX_SHARE * EDGE_CASES, f"{operation}: {worst} in {times} of {EDGE_CASES}: {counted}"
     assert {"long-strings", "extra-fields"} <= set(counted)
+
+
+def test_edge_login_responses_spread_over_their_features() -> None:
+    cases = generate_cases("login", "edge", "response", count=EDGE_CASES, seed_value=8)
+    # A token's why texts are fixed sentences: each one is a feature.
+    counted = shares([case["why"].split("; ") for case in cases])
+    worst, times = counted.most_common(1)[0]
+    assert times <= MAX_SHARE * EDGE_CASES, f"{worst} in {times} of {EDGE_CASES}: {counted}"
+    assert len(counted) >= 5
