@@ -36,15 +36,12 @@ from conformance.strategies import (
     LOGIN_SHAPES,
     InvalidRequest,
     InvalidResponse,
-    bill_requests,
     break_request,
     breakage_pairs,
     edge_requests,
     envelopes,
     invalid_responses,
-    login_requests,
     request_shapes,
-    settle_requests,
     valid_bodies,
     variant_count,
 )
@@ -62,6 +59,10 @@ ROUND_STRIDE = 1_000_003
 SHARE_SPARE = 5
 # The rule of CONTRACT.md that judges invalid and edge input (looked up in `x-his-rules`).
 INPUT_RULE = "INP-1"
+# The schema rule about amount strings, which a payload without amounts keeps trivially.
+AMOUNT_RULE = "SCH-2"
+# What a receipt or a token is judged by beyond envelope and schema (a bill: the semantics group).
+_PAYLOAD_RULES = {"Receipt": ("SEM-1", "SEM-5"), "Token": ("AUTH-1",)}
 T = TypeVar("T")
 Case = dict[str, Any]
 Progress = Callable[[int, int], None]
@@ -293,18 +294,17 @@ def _head(operation: str, kind: str, side: str) -> Case:
 
 
 def _records(operation: str, kind: str, side: str) -> st.SearchStrategy[Case]:
+    """Valid records of either side, and invalid responses (edge records and invalid requests
+    take turns over their shapes and pairs: `_edge_records`, `covering_invalid_requests`)."""
     head = _head(operation, kind, side)
     if side == "response" and kind == "invalid":
         return invalid_responses(operation).map(lambda case: {**head, **_invalid_response(case)})
-    adversarial = kind == "edge"
     if side == "request":
         protected = load_spec().operation(operation).protected
-        return _valid_requests(operation, adversarial=adversarial).map(
+        return valid_bodies(operation).map(
             lambda body: {**head, **_valid_request(operation, body, protected)}
         )
-    return envelopes(operation, adversarial=adversarial).map(
-        lambda env: {**head, **_valid_response(operation, env)}
-    )
+    return envelopes(operation).map(lambda env: {**head, **_valid_response(operation, env)})
 
 
 def _edge_records(operation: str, side: str) -> list[st.SearchStrategy[Case]]:
@@ -325,14 +325,6 @@ def _edge_records(operation: str, side: str) -> list[st.SearchStrategy[Case]]:
         )
         for shape in (LOGIN_SHAPES if operation == "login" else EDGE_SHAPES)
     ]
-
-
-def _valid_requests(operation: str, *, adversarial: bool) -> st.SearchStrategy[dict[str, Any]]:
-    if operation == "login":
-        return login_requests(adversarial=adversarial)
-    if operation == "settleByDoctor":
-        return settle_requests(adversarial=adversarial)
-    return bill_requests(adversarial=adversarial)
 
 
 def _valid_request(operation: str, body: dict[str, Any], protected: bool) -> Case:
@@ -475,14 +467,23 @@ def _invalid_response(case: InvalidResponse) -> Case:
 
 
 def _rules_kept(operation: str) -> list[str]:
-    """The rules (`x-his-rules`) that judge a success envelope of `operation`, all kept by the case:
-    its envelope and schema, then the arithmetic of a bill or receipt, or the auth rules of a token."""
-    judged = (
-        "envelope",
-        "schema",
-        "semantics" if Contract(load_spec()).operation(operation).has_amounts else "auth",
-    )
-    return [rule.id for rule in load_spec().rules.values() if rule.group in judged]
+    """The rules (`x-his-rules`) that judge a success envelope of `operation`, all kept by the case.
+
+    Its envelope's and its schema's (the amount rule only where the payload has amounts), then
+    the payload's own: the arithmetic of a bill (the semantics group), the two rules a receipt's
+    totals keep (`check_receipt`), or AUTH-1 for a token.
+    """
+    model = Contract(load_spec()).operation(operation)
+    rules = load_spec().rules.values()
+    kept = [rule.id for rule in rules if rule.group == "envelope"]
+    kept += [
+        rule.id for rule in rules if rule.group == "schema" and (model.has_amounts or rule.id != AMOUNT_RULE)
+    ]
+    if model.payload == "Bill":
+        kept += [rule.id for rule in rules if rule.group == "semantics"]
+    else:
+        kept += [_rule_id(rule_id) for rule_id in _PAYLOAD_RULES.get(model.payload, ())]
+    return kept
 
 
 def _rule_id(rule_id: str) -> str:
