@@ -99,7 +99,7 @@ def assert_spread(features: list[list[str]], money: list[str], label: str) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed_value", SEEDS[:2])
+@pytest.mark.parametrize("seed_value", SEEDS[:1])  # bill responses below use a second seed
 def test_loaded_edge_bills_spread_over_their_features(seed_value: int) -> None:
     registrations = generate_registrations(count=EDGE_CASES, seed_value=seed_value)
     records = [registration_record(registration) for registration in registrations]
