@@ -1,10 +1,11 @@
 """his-cases: seeded edge cases as JSON lines, and edge-case registrations loaded into his-mock.
 
     his-cases --operation settleByDoctor --kind invalid --side request --count 50 --seed 7
-    his-cases load --mock-url http://127.0.0.1:8080 --count 200 --seed 7
+    his-cases generate --operation settleByDoctor ...          (the same: generate is the default)
+    his-cases load --mock-url http://127.0.0.1:8080 --count 200 --seed 7 [--format json] [--curl]
 
 Exit codes: 0 done; 2 bad arguments or the mock could not be used (click's usage errors and
-`CasesError`, a `ConformanceError`).
+`CasesError`, a `ConformanceError`), always with a one-line reason.
 """
 
 from __future__ import annotations
@@ -12,23 +13,22 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from conformance.cases import (
-    KINDS,
-    SIDES,
-    bill_features,
+from conformance.cases import KINDS, SIDES, generate_cases, jsonl_lines, operations
+from conformance.cases_load import (
     existing_registrations,
-    generate_cases,
     generate_registrations,
-    jsonl_lines,
     load_registrations,
-    operations,
+    login_hint,
+    registration_json,
+    registration_line,
+    settle_curl,
 )
 from conformance.errors import CasesError
 
@@ -36,6 +36,9 @@ from conformance.errors import CasesError
 LOAD_BATCH = 25
 # Below this many cases a run is quick and progress lines would only be noise.
 PROGRESS_FROM = 50
+DEFAULT_COMMAND = "generate"
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -45,12 +48,66 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Hypothesis keeps caches under ./.hypothesis; a command run from anywhere must not litter.
         set_hypothesis_home_dir(home)
         try:
-            if args and args[0] == "load":
-                load_command.main(args[1:], prog_name="his-cases load")
-            else:
-                generate_command.main(args, prog_name="his-cases")
+            cli.main(args, prog_name="his-cases")
         finally:
             set_hypothesis_home_dir(None)
+
+
+class _DefaultGroup(click.Group):
+    """A group whose first argument may be left out: `his-cases --operation …` runs `generate`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+class _Command(click.Command):
+    """A subcommand that, given an option of a sibling command, names the command it belongs to."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            owner = _owner_of(ctx, exc.option_name)
+            if owner is None:
+                raise
+            raise click.UsageError(
+                f"No such option: {exc.option_name}. It is an option of `his-cases {owner}`:"
+                f" his-cases {owner} {exc.option_name} … (see his-cases {owner} --help)",
+                ctx,
+            ) from exc
+
+
+def _owner_of(ctx: click.Context, option: str) -> str | None:
+    group = ctx.parent.command if ctx.parent is not None else None
+    if not isinstance(group, click.Group):
+        return None
+    for name, command in group.commands.items():
+        if command is not ctx.command and any(option in param.opts for param in command.params):
+            return name
+    return None
+
+
+def _count_option(maximum: int, help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--count", type=click.IntRange(min=1, max=maximum), default=20, show_default=True, help=help_text
+    )
+
+
+def _seed_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True, help=help_text
+    )
+
+
+@click.group(
+    cls=_DefaultGroup,
+    context_settings=CONTEXT,
+    epilog="Without a command name, his-cases runs `generate`: his-cases --operation login --kind invalid",
+)
+def cli() -> None:
+    """Seeded edge cases of the HIS contract for QA engineers, and edge-case bills for his-mock."""
 
 
 def _progress(label: str, count: int) -> Any:
@@ -65,8 +122,11 @@ def _progress(label: str, count: int) -> Any:
     return report
 
 
-@click.command(
-    context_settings={"help_option_names": ["-h", "--help"]},
+@cli.command(
+    "generate",
+    cls=_Command,
+    short_help="(the default) Seeded cases of one operation as JSON lines, each with what, why, expect.",
+    context_settings=CONTEXT,
     epilog="Load edge-case registrations into a running his-mock: his-cases load --help",
 )
 @click.option(
@@ -89,8 +149,12 @@ def _progress(label: str, count: int) -> Any:
     show_default=True,
     help="request: what a client sends (for servers); response: what a server answers (for clients).",
 )
-@click.option("--count", type=click.IntRange(min=1, max=100_000), default=20, show_default=True)
-@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True)
+@_count_option(
+    100_000,
+    "How many distinct cases to write (fewer only when fewer exist). Invalid requests cover every"
+    " (breakage, field) pair once before any repeats.",
+)
+@_seed_option("The seed: the same seed gives byte-identical output.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -100,9 +164,10 @@ def _progress(label: str, count: int) -> Any:
 def generate_command(
     operation: str, kind: str, side: str, count: int, seed_value: int, out: Path | None
 ) -> None:
-    """Write COUNT cases of OPERATION as JSON lines, each saying what it is and why it is interesting.
+    """Write cases of an operation as JSON lines, each saying what it is and why it is interesting.
 
     The same --seed gives byte-identical output (with the same kit and Hypothesis versions).
+    The default command: `his-cases --operation ...` runs it.
     """
     if out is not None and not out.parent.is_dir():
         raise click.BadParameter(f"the directory {out.parent} does not exist", param_hint="--out")
@@ -130,22 +195,62 @@ def generate_command(
     click.echo(f"his-cases: wrote {len(cases)} cases to {out}", err=True)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--mock-url", required=True, help="Base URL of a running his-mock, e.g. http://127.0.0.1:8080.")
-@click.option("--count", type=click.IntRange(min=1, max=10_000), default=20, show_default=True)
-@click.option("--seed", "seed_value", type=click.IntRange(min=0), default=0, show_default=True)
+@cli.command(
+    "load",
+    cls=_Command,
+    context_settings=CONTEXT,
+    short_help="Load edge-case registrations into a running his-mock; print what to settle.",
+)
+@click.option(
+    "--mock-url",
+    required=True,
+    help="Base URL of a running his-mock, e.g. http://127.0.0.1:8080.",
+)
+@_count_option(10_000, "How many registrations to generate and load.")
+@_seed_option("The seed: the same seed gives the same registrations and bills.")
 @click.option(
     "--admin-token",
     envvar="HIS_MOCK_ADMIN_TOKEN",
     default=None,
     help="The mock's --admin-token, if it was started with one (or set HIS_MOCK_ADMIN_TOKEN).",
 )
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True)
-def load_command(mock_url: str, count: int, seed_value: int, admin_token: str | None, timeout: float) -> None:
-    """Generate COUNT registrations with edge-case bills and PUT them into a running his-mock.
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each admin request (the first, which checks that his-mock is there:"
+    " at most 10).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="text: tab-separated RegNo, CardNo, BILLID=, Money=, why; json: one object a line"
+    " (RegNo, CardNo, BILLID, Money, why, features).",
+)
+@click.option(
+    "--curl",
+    is_flag=True,
+    help="Add a ready SettleByDoctor curl command per registration (token as ${HIS_TOKEN}): in text,"
+    " a '#' line then the command, a shell script; in json, a \"curl\" field.",
+)
+def load_command(
+    mock_url: str,
+    count: int,
+    seed_value: int,
+    admin_token: str | None,
+    timeout: float,
+    output_format: str,
+    curl: bool,
+) -> None:
+    """Generate registrations with edge-case bills and PUT them into a running his-mock.
 
-    Prints one line per registration: RegNo, CardNo, the Money to settle with (GRZFJE3) and why
-    the bill is interesting. RegNos and BILLIDs the mock already holds are skipped, never replaced.
+    Prints one line per registration: RegNo, CardNo, BILLID, the Money to settle with (GRZFJE3)
+    and why the bill is interesting. RegNos and BILLIDs the mock already holds are skipped, never
+    replaced.
     """
     if not mock_url.startswith(("http://", "https://")):
         raise click.BadParameter(f"{mock_url!r} is not an http(s) URL", param_hint="--mock-url")
@@ -165,11 +270,29 @@ def load_command(mock_url: str, count: int, seed_value: int, admin_token: str | 
                 f"his-cases: {len(stored)} registrations were stored before: {' '.join(stored)}", err=True
             )
         sys.exit(exc.exit_code)
+    lines = []
     for registration in registrations:
-        bill = registration["bill"]
-        why = "; ".join(bill_features(bill)) or "an everyday bill"
-        click.echo(f"{registration['RegNo']}\t{registration['CardNo']}\tMoney={bill['GRZFJE3']}\t{why}")
+        if output_format == "json":
+            extra = {"curl": settle_curl(mock_url, registration)} if curl else {}
+            lines.append(registration_json(registration, **extra))
+        elif curl:
+            lines += [
+                "# " + registration_line(registration).replace("\t", "  "),
+                settle_curl(mock_url, registration),
+            ]
+        else:
+            lines.append(registration_line(registration))
+    _write_stdout(lines)
     click.echo(f"his-cases: loaded {len(stored)} registrations into {mock_url}", err=True)
+    if curl:
+        click.echo(f"his-cases: get a token first: {login_hint(mock_url)}", err=True)
+
+
+def _write_stdout(lines: Sequence[str]) -> None:
+    """UTF-8 bytes, one line each: the output must not depend on the locale's encoding."""
+    for line in lines:
+        sys.stdout.buffer.write(line.encode("utf-8") + b"\n")
+    sys.stdout.buffer.flush()
 
 
 def _write_atomically(path: Path, cases: Sequence[dict[str, Any]]) -> None:

@@ -6,7 +6,7 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 ├── LoginImpossible              the server answered the login, but refused the given credentials
 ├── RegistrationUnusable         the given --reg-no has no unsettled bill to test against
 ├── MockStartError               `--mock` could not start his-mock
-└── CasesError                   `his-cases` cannot build or check its cases
+└── CasesError                   his-cases: bad arguments, or no usable his-mock for `load`
 
 RunStopped                       not an error: the run ends early and still reports what it checked,
 ├── BudgetExhausted              the request budget (--max-requests) is spent

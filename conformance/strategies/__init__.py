@@ -12,32 +12,60 @@ generated bill and receipt validates against `openapi.yaml` and keeps SEM-1..5, 
         ...
 
 `invalid_requests(operation)` breaks a valid request in exactly one way and says which
-(`InvalidRequest.breakage`, `.field`, `.reason`); a server must answer each with status 5.
+(`InvalidRequest.breakage`, `.field`, `.reason`); a server must answer each with status 5 (an
+empty required string is edge input, `.edge_input`: any non-zero status, 5 recommended).
+`breakage_pairs(operation)` lists every (breakage, field) there is and `break_request` applies one.
 `invalid_responses(operation)` breaks a success envelope against exactly one rule, for clients.
 """
 
 from __future__ import annotations
 
 from conformance.strategies.bills import (
+    EDGE_SHAPES,
     bills,
     card_numbers,
     registration_numbers,
     registrations,
     social_security_cards,
 )
-from conformance.strategies.invalid import Breakage, InvalidRequest, invalid_requests
+from conformance.strategies.invalid import (
+    Breakage,
+    InvalidRequest,
+    break_request,
+    breakage_pairs,
+    invalid_requests,
+    valid_bodies,
+    variant_count,
+)
 from conformance.strategies.receipts import receipts
-from conformance.strategies.requests import bill_requests, login_requests, settle_requests
-from conformance.strategies.responses import InvalidResponse, envelopes, invalid_responses, tokens
+from conformance.strategies.requests import (
+    bill_requests,
+    edge_requests,
+    login_requests,
+    request_shapes,
+    settle_requests,
+)
+from conformance.strategies.responses import (
+    LOGIN_SHAPES,
+    InvalidResponse,
+    envelopes,
+    invalid_responses,
+    tokens,
+)
 from conformance.strategies.text import person_names
 
 __all__ = [
+    "EDGE_SHAPES",
     "Breakage",
     "InvalidRequest",
     "InvalidResponse",
+    "LOGIN_SHAPES",
     "bill_requests",
     "bills",
+    "break_request",
+    "breakage_pairs",
     "card_numbers",
+    "edge_requests",
     "envelopes",
     "invalid_requests",
     "invalid_responses",
@@ -46,7 +74,10 @@ __all__ = [
     "receipts",
     "registration_numbers",
     "registrations",
+    "request_shapes",
     "settle_requests",
     "social_security_cards",
     "tokens",
+    "valid_bodies",
+    "variant_count",
 ]

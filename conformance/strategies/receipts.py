@@ -22,19 +22,23 @@ def receipts(
     card_no: str | None = None,
     reg_no: str | None = None,
     adversarial: bool = False,
+    shape: str | None = None,
 ) -> st.SearchStrategy[Receipt]:
     """Receipts that validate against the spec's `Receipt` schema and keep SEM-1 and SEM-5.
 
     The receipt repeats the bill's amounts and visit (SET-2) and lists every PerItem of the bill,
     one receipt Item per prescription (FeeCat); without `bill`, one is drawn from `bills()`.
-    `card_no` and `reg_no` fix what the receipt echoes from the settlement request.
+    `card_no` and `reg_no` fix what the receipt echoes from the settlement request; `shape` draws
+    the bill of one edge shape (`bills(shape=...)`), with an odd patient name only where the shape
+    is about strings.
     """
-    bill_strategy = st.just(dict(bill)) if bill is not None else bills(adversarial=adversarial)
+    bill_strategy = st.just(dict(bill)) if bill is not None else bills(adversarial=adversarial, shape=shape)
+    odd_names = adversarial if shape is None else shape in ("rare-characters", "long-strings")
     return _receipts(
         bill_strategy,
         st.just(card_no) if card_no is not None else card_numbers(),
         st.just(reg_no) if reg_no is not None else registration_numbers(),
-        adversarial=adversarial,
+        odd_names=odd_names,
     )
 
 
@@ -45,7 +49,7 @@ def _receipts(
     card_numbers: st.SearchStrategy[str],
     reg_numbers: st.SearchStrategy[str],
     *,
-    adversarial: bool,
+    odd_names: bool,
 ) -> Receipt:
     bill = draw(bill_strategy)
     name, address, tel = draw(st.sampled_from(HOSPITALS))
@@ -59,7 +63,7 @@ def _receipts(
         hospital=Hospital(name=name, address=address, tel=tel),
         card_no=draw(card_numbers),
         reg_no=draw(reg_numbers),
-        patient_name=draw(person_names(adversarial=adversarial)),
+        patient_name=draw(person_names(adversarial=odd_names)),
         place_for=lambda _category: next(places),
     )
 

@@ -33,11 +33,16 @@ def _non_empty(realistic: tuple[str, ...], *, adversarial: bool) -> st.SearchStr
     )
 
 
-def _with_extras(body: st.SearchStrategy[Body], *, adversarial: bool) -> st.SearchStrategy[Body]:
+def _with_extras(
+    body: st.SearchStrategy[Body], *, adversarial: bool, at_least: int = 0
+) -> st.SearchStrategy[Body]:
+    """`body` with some of the extra fields real clients add (`at_least` of them), when adversarial."""
     if not adversarial:
         return body
     extras = st.dictionaries(
-        st.sampled_from(sorted(EXTRA_FIELDS)), st.sampled_from(sorted(EXTRA_FIELDS.values()))
+        st.sampled_from(sorted(EXTRA_FIELDS)),
+        st.sampled_from(sorted(EXTRA_FIELDS.values())),
+        min_size=at_least,
     )
     return st.builds(lambda b, e: {**b, **e}, body, extras)
 
@@ -95,37 +100,152 @@ def _settle_requests(
     card_strategy: st.SearchStrategy[str],
     reg_strategy: st.SearchStrategy[str],
     *,
-    adversarial: bool,
+    adversarial: bool = False,
+    pay_ways: st.SearchStrategy[str] | None = None,
+    optionals: str = "drawn",
 ) -> Body:
+    """`optionals`: SERIAL_NO and SocialSecurityCard each present or not (`drawn`), or all
+    `present`, `absent`, or `empty` strings."""
     bill = draw(bill_strategy)
-    paid = _paid_at(bill.get("Date"), draw(st.integers(min_value=0, max_value=3 * 24 * 3600)))
-    body: Body = {
-        "CardNo": draw(card_strategy),
-        "RegSerNo": draw(reg_strategy),
-        "PayWay": draw(_non_empty(PAY_WAYS, adversarial=adversarial)),
-        "PayNo": draw(
-            st.text(alphabet=_OPENID_ALPHABET, min_size=22, max_size=22).map(lambda s: "oUpF8u" + s)
-        ),
-        "SerialNumber": draw(digits(28, prefix="4200")),
+    paid = paid_at(bill.get("Date"), draw(st.integers(min_value=0, max_value=3 * 24 * 3600)))
+    body = settle_body(
+        bill,
+        card_no=draw(card_strategy),
+        reg_no=draw(reg_strategy),
+        pay_way=draw(pay_ways if pay_ways is not None else _non_empty(PAY_WAYS, adversarial=adversarial)),
+        pay_no=draw(st.text(alphabet=_OPENID_ALPHABET, min_size=22, max_size=22).map(lambda s: "oUpF8u" + s)),
+        serial_number=draw(digits(28, prefix="4200")),
+        paid=paid,
+    )
+    if optionals == "drawn":
+        if draw(st.booleans()):
+            body["SERIAL_NO"] = bill.get("SERIAL_NO", "")
+        if draw(st.booleans()):
+            body["SocialSecurityCard"] = draw(st.one_of(social_security_cards(), st.just("")))
+    elif optionals != "absent":
+        empty = optionals == "empty"
+        body["SERIAL_NO"] = "" if empty else bill.get("SERIAL_NO", "")
+        body["SocialSecurityCard"] = "" if empty else draw(social_security_cards())
+    return body
+
+
+def settle_body(
+    bill: Mapping[str, Any],
+    *,
+    card_no: str,
+    reg_no: str,
+    pay_way: str,
+    pay_no: str,
+    serial_number: str,
+    paid: datetime,
+) -> Body:
+    """The required fields of a SettleByDoctor body that pays `bill` exactly (Money = GRZFJE3)."""
+    return {
+        "CardNo": card_no,
+        "RegSerNo": reg_no,
+        "PayWay": pay_way,
+        "PayNo": pay_no,
+        "SerialNumber": serial_number,
         "Paydate": paid.strftime("%Y-%m-%d"),
         "Paytime": paid.strftime("%H:%M:%S"),
         "Money": bill["GRZFJE3"],
         "BILLID": bill["BILLID"],
     }
-    if draw(st.booleans()):
-        body["SERIAL_NO"] = bill.get("SERIAL_NO", "")
-    if draw(st.booleans()):
-        body["SocialSecurityCard"] = draw(st.one_of(social_security_cards(), st.just("")))
-    return body
 
 
 _OPENID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-def _paid_at(visit: object, delay_seconds: int) -> datetime:
-    """When the patient paid: some time after the visit written in the bill (or after 2021-12-03)."""
+def paid_at(visit: object, delay_seconds: int) -> datetime:
+    """When the patient paid: `delay_seconds` after the visit written in the bill (or after 2021-12-03)."""
     try:
         start = datetime.strptime(str(visit), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         start = datetime(2021, 12, 3, 9, 30)
     return start + timedelta(seconds=delay_seconds)
+
+
+# --- edge requests, one trouble each ---------------------------------------------------------
+
+# What a required string can be besides its everyday value (each valid: `minLength: 1` only).
+FIELD_TROUBLES = ("long", "nasty", "rare", "blank")
+_LOGIN_SHAPES = (
+    *(f"userId:{trouble}" for trouble in FIELD_TROUBLES),
+    "password:absent",
+    "password:empty",
+    "password:nasty",
+    "extra-fields",
+)
+_BILL_SHAPES = (*(f"RegNo:{trouble}" for trouble in FIELD_TROUBLES), "RegNo:zero-padded", "extra-fields")
+_SETTLE_SHAPES = (
+    *(f"PayWay:{trouble}" for trouble in FIELD_TROUBLES),
+    "optionals:absent",
+    "optionals:empty",
+    "money:zero",
+    "extra-fields",
+)
+_PASSWORDS = ("demo", "Passw0rd!", "123456")
+
+
+def request_shapes(operation: str) -> tuple[str, ...]:
+    """The edge shapes of `operation`'s requests: an everyday body but for one thing each."""
+    if operation == "login":
+        return _LOGIN_SHAPES
+    if operation == "settleByDoctor":
+        return _SETTLE_SHAPES
+    return _BILL_SHAPES
+
+
+def edge_requests(operation: str, shape: str) -> st.SearchStrategy[Body]:
+    """Valid bodies of `operation` of one edge `shape` (`request_shapes`); everything else everyday,
+    the optional fields present, so each shape's trouble is the only one."""
+    if shape not in request_shapes(operation):
+        raise ValueError(f"unknown request shape {shape!r} of {operation}")
+    field, _, trouble = shape.partition(":")
+    if operation == "login":
+        user = st.sampled_from(USER_IDS)
+        if field == "userId":
+            user = user.flatmap(lambda value: _troubled(value, trouble))
+        password: st.SearchStrategy[str] = st.sampled_from(_PASSWORDS)
+        if shape == "password:empty":
+            password = st.just("")
+        elif shape == "password:nasty":
+            password = st.sampled_from(NASTY_TEXTS)
+        if shape == "password:absent":
+            body = st.fixed_dictionaries({"userId": user})
+        else:
+            body = st.fixed_dictionaries({"userId": user, "password": password})
+    elif operation == "settleByDoctor":
+        body = _edge_settle_requests(shape)
+    else:
+        numbers = registration_numbers()
+        if shape == "RegNo:zero-padded":
+            numbers = digits(7, prefix="000")
+        elif field == "RegNo":
+            numbers = numbers.flatmap(lambda value: _troubled(value, trouble))
+        body = st.fixed_dictionaries({"RegNo": numbers})
+    return _with_extras(body, adversarial=True, at_least=1) if shape == "extra-fields" else body
+
+
+def _edge_settle_requests(shape: str) -> st.SearchStrategy[Body]:
+    field, _, trouble = shape.partition(":")
+    # Insured bills: their SERIAL_NO is not empty, so an empty optional field is the shape's alone.
+    bill = bills(shape="zero-amount", self_pay=False) if shape == "money:zero" else bills(self_pay=False)
+    pay_ways = st.sampled_from(PAY_WAYS)
+    if field == "PayWay":
+        pay_ways = pay_ways.flatmap(lambda value: _troubled(value, trouble))
+    optionals = trouble if field == "optionals" else "present"
+    return _settle_requests(
+        bill, card_numbers(), registration_numbers(), pay_ways=pay_ways, optionals=optionals
+    )
+
+
+def _troubled(value: str, trouble: str) -> st.SearchStrategy[str]:
+    """`value` of a required field turned into one kind of trouble, still a non-empty string."""
+    if trouble == "long":
+        return long_texts((value,))
+    if trouble == "nasty":
+        return st.sampled_from(NASTY_TEXTS)
+    if trouble == "rare":
+        return st.sampled_from(RARE_NAME_CHARACTERS).map(lambda char: f"{value}{char}")
+    return st.sampled_from((" ", "　"))  # a space, an ideographic space: blank but not empty

@@ -31,45 +31,84 @@ _BILL_OPERATIONS = ("getUnSettleBillByDoctor", "getUnpayBillByDoctorAlias")
 ONE_YUAN = Decimal("1.00")
 
 
-def tokens(*, adversarial: bool = False) -> st.SearchStrategy[str]:
-    """HS256 JWTs as the HIS issues them; adversarial ones carry a string `iat` hours in the future,
-    as ASP.NET Core deployments that compute it from local time do (DOMAIN.md)."""
+def tokens(*, adversarial: bool = False, string_iat: bool | None = None) -> st.SearchStrategy[str]:
+    """HS256 JWTs as the HIS issues them; adversarial ones (one in four, or all with `string_iat`)
+    carry a string `iat` hours in the future, as ASP.NET Core deployments that compute it from
+    local time do (DOMAIN.md)."""
+    if string_iat is not None:
+        local_time_iat: st.SearchStrategy[bool] = st.just(string_iat)
+    else:
+        local_time_iat = st.sampled_from((False, False, False, True)) if adversarial else st.just(False)
     return st.builds(
         _token,
         st.sampled_from(("demo", "his_client", "收费员01")),
         st.datetimes(min_value=datetime(2021, 1, 1), max_value=datetime(2030, 12, 31)),
         st.sampled_from((3600, 1000)),
-        st.booleans() if adversarial else st.just(False),
+        local_time_iat,
         st.binary(min_size=32, max_size=32),
     )
 
 
-def envelopes(operation: str, *, adversarial: bool = False) -> st.SearchStrategy[Envelope]:
-    """Success envelopes `{status: 0, isSuccess: true, msg, msgDev, response}` of `operation`."""
+# What a success envelope's msg and msgDev can be besides (message, null).
+ENVELOPE_ODDITIES = ("empty-msg", "other-msg", "empty-msgdev", "stack-trace")
+# The edge shapes of a login success: plain, a token with a string iat, or one envelope oddity
+# (another wording of msg is left out: nothing tells it from the usual one).
+LOGIN_SHAPES = ("plain", "string-iat", "empty-msg", "empty-msgdev", "stack-trace")
+
+
+def envelopes(
+    operation: str, *, adversarial: bool = False, shape: str | None = None
+) -> st.SearchStrategy[Envelope]:
+    """Success envelopes `{status: 0, isSuccess: true, msg, msgDev, response}` of `operation`.
+
+    `shape` fixes the edge shape: of the bill or receipt payload (`bills(shape=...)`), or for
+    login one of `LOGIN_SHAPES`.
+    """
     load_spec().operation(operation)  # a clear SpecError for an unknown operationId
+    message = _SUCCESS_MESSAGES.get(operation, "获取成功")
+    texts = _texts(message, None)
+    if adversarial and not (operation == "login" and shape is not None):
+        # Two envelopes in three are plain, so the payload's own edge cases are not crowded out.
+        plain = [texts] * 8
+        texts = st.sampled_from([*plain, *(_texts(message, o) for o in ENVELOPE_ODDITIES)]).flatmap(
+            lambda t: t
+        )
     if operation == "login":
-        payload: st.SearchStrategy[Any] = tokens(adversarial=adversarial)
+        if shape is not None and shape not in LOGIN_SHAPES:
+            raise ValueError(f"unknown login shape {shape!r}; choose one of {', '.join(LOGIN_SHAPES)}")
+        if shape in ENVELOPE_ODDITIES:
+            texts = _texts(message, shape)
+        payload: st.SearchStrategy[Any] = tokens(
+            adversarial=adversarial, string_iat=None if shape is None else shape == "string-iat"
+        )
     elif operation == "settleByDoctor":
-        payload = receipts(adversarial=adversarial)
+        payload = receipts(adversarial=adversarial, shape=shape)
     else:
-        payload = bills(adversarial=adversarial)
-    message = st.just(_SUCCESS_MESSAGES.get(operation, "获取成功"))
-    debug: st.SearchStrategy[str | None] = st.none()
-    if adversarial:
-        message = st.one_of(message, st.just(""), st.just("调用成功"))
-        debug = st.one_of(debug, st.just(""), long_texts(("堆栈信息",)))
+        payload = bills(adversarial=adversarial, shape=shape)
     return st.builds(
-        lambda response, msg, msg_dev: {
+        lambda response, msg_texts: {
             "status": 0,
             "isSuccess": True,
-            "msg": msg,
-            "msgDev": msg_dev,
+            "msg": msg_texts[0],
+            "msgDev": msg_texts[1],
             "response": response,
         },
         payload,
-        message,
-        debug,
+        texts,
     )
+
+
+def _texts(message: str, oddity: str | None) -> st.SearchStrategy[tuple[str, str | None]]:
+    """(msg, msgDev) of a success envelope: plain, or with one of `ENVELOPE_ODDITIES`."""
+    if oddity == "empty-msg":
+        return st.just(("", None))
+    if oddity == "other-msg":
+        return st.just(("调用成功", None))
+    if oddity == "empty-msgdev":
+        return st.just((message, ""))
+    if oddity == "stack-trace":
+        return long_texts(("堆栈信息",)).map(lambda trace: (message, trace))
+    return st.just((message, None))
 
 
 @dataclasses.dataclass(slots=True, frozen=True)
@@ -119,7 +158,7 @@ def _breakages(operation: str, envelope: Envelope) -> list[InvalidResponse]:
 
 def _prove(operation: str, envelope: Envelope, rule: str) -> None:
     """Refuse a 'broken' envelope that the suite's rule code would accept (a defect of this module)."""
-    if rule.startswith("SEM-"):
+    if load_spec().rules[rule].group == "semantics":  # arithmetic: the schema cannot see it
         check = check_receipt if operation == "settleByDoctor" else check_bill
         found = {violation.rule_id for violation in check(envelope["response"])}
         if found != {rule}:

@@ -8,6 +8,7 @@ values, empty values, quotes, control characters and bidirectional marks.
 from __future__ import annotations
 
 import functools
+from enum import StrEnum
 
 from hypothesis import strategies as st
 
@@ -86,6 +87,36 @@ def texts(realistic: tuple[str, ...], *, adversarial: bool = False) -> st.Search
         long_texts((realistic[0] or "文本", "𠀀䶮龘")),
         st.sampled_from(NASTY_TEXTS),
         st.sampled_from(RARE_NAME_CHARACTERS).map(lambda char: f"{realistic[0]}{char}"),
+    )
+
+
+class TextStyle(StrEnum):
+    """One kind of trouble a string can carry (one edge shape of `bills(adversarial=True)` each)."""
+
+    RARE = "rare"  # a rare CJK character: outside the BMP or in Extension A
+    LONG = "long"  # LONG_TEXT_MIN..LONG_TEXT_MAX characters
+    NASTY = "nasty"  # empty, quotes, control characters, bidirectional marks (all in the BMP)
+
+
+@functools.cache
+def odd_texts(base: str, style: TextStyle) -> st.SearchStrategy[str]:
+    """`base` (a realistic value) turned into a string of `style`, always."""
+    if style is TextStyle.RARE:
+        return st.sampled_from(RARE_NAME_CHARACTERS).map(lambda char: f"{base}{char}")
+    if style is TextStyle.LONG:
+        return long_texts((base or "文本",))
+    # Emoji are outside the BMP: the rare style's trouble, kept out of this one.
+    return st.sampled_from(("", *(text for text in NASTY_TEXTS if all(ord(c) <= 0xFFFF for c in text))))
+
+
+@functools.cache
+def styled_texts(realistic: tuple[str, ...], style: TextStyle | None) -> st.SearchStrategy[str]:
+    """One of the realistic values, or (with a `style`) as often an odd one of that style only."""
+    values = st.sampled_from(realistic)
+    if style is None:
+        return values
+    return st.sampled_from(realistic).flatmap(
+        lambda value: st.one_of(st.just(value), odd_texts(value, style))
     )
 
 

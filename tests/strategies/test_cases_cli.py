@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
 from his_contract import check_bill, check_receipt, load_spec
@@ -82,8 +83,20 @@ def test_every_line_says_what_it_is_and_why(tmp_path: Path) -> None:
 def test_invalid_cases_name_their_breakage_and_are_invalid() -> None:
     result = his_cases("--operation", "login", "--kind", "invalid", "--side", "request", "--count", "15")
     assert result.returncode == 0, result.stderr
-    for case in cases_of(result.stdout):
-        assert case["breakage"] and case["why"] and case["expect"] == {"status": 5, "rule": "INP-1"}
+    cases = cases_of(result.stdout)
+    assert "empty-string" in {case["breakage"] for case in cases}
+    for case in cases:
+        assert case["breakage"] and case["why"]
+        if case["breakage"] == "empty-string":
+            # INP-1 as CONTRACT.md reads it: edge input, any non-zero status; 5 is advice.
+            assert {k: case["expect"][k] for k in ("not_status", "recommended_status", "rule")} == {
+                "not_status": 0,
+                "recommended_status": 5,
+                "rule": "INP-1",
+            }
+            assert "status" not in case["expect"]
+        else:
+            assert case["expect"] == {"status": 5, "rule": "INP-1"}
         if "body" in case:
             assert not SPEC.request_validator("login").is_valid(case["body"])
         else:
@@ -115,6 +128,12 @@ def test_invalid_response_cases_break_the_named_rule() -> None:
         (["--operation", "login", "--out", "/no/such/dir/x.jsonl"], "does not exist"),
         (["load", "--count", "3"], "Missing option '--mock-url'"),
         (["load", "--mock-url", "127.0.0.1:8080"], "is not an http(s) URL"),
+        (["--mock-url", "http://127.0.0.1:8080"], "It is an option of `his-cases load`"),
+        (
+            ["load", "--mock-url", "http://x", "--operation", "login"],
+            "It is an option of `his-cases generate`",
+        ),
+        (["load", "--mock-url", "http://x", "--format", "xml"], "Invalid value for '--format'"),
     ],
     ids=[
         "unknown-operation",
@@ -125,6 +144,9 @@ def test_invalid_response_cases_break_the_named_rule() -> None:
         "bad-out",
         "no-url",
         "bad-url",
+        "mock-url-without-load",
+        "operation-with-load",
+        "bad-format",
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_message(args: list[str], message: str) -> None:
@@ -132,6 +154,28 @@ def test_bad_arguments_exit_2_with_a_clear_message(args: list[str], message: str
     assert result.returncode == 2
     assert message in result.stderr.decode("utf-8")
     assert result.stdout == b""
+
+
+def test_the_command_list_and_every_option_are_explained() -> None:
+    from conformance.cases_cli import cli
+
+    for name, command in cli.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name != "help":
+                assert param.help, f"his-cases {name} {param.opts[0]} has no help text"
+    result = his_cases("--help")
+    assert result.returncode == 0
+    listing = result.stdout.decode("utf-8")
+    assert "generate" in listing and "load" in listing
+    load_help = his_cases("load", "--help").stdout.decode("utf-8")
+    assert all(option in load_help for option in ("--count", "--seed", "--format", "--curl", "--timeout"))
+
+
+def test_generate_is_the_default_command() -> None:
+    args = ["--operation", "login", "--kind", "invalid", "--count", "3", "--seed", "4"]
+    implicit, explicit = his_cases(*args), his_cases("generate", *args)
+    assert implicit.returncode == explicit.returncode == 0, implicit.stderr
+    assert implicit.stdout == explicit.stdout and len(cases_of(implicit.stdout)) == 3
 
 
 def test_a_failed_run_leaves_an_existing_out_file_alone(tmp_path: Path) -> None:
