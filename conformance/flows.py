@@ -1,8 +1,10 @@
-"""The settlement flow (SET-1..5): only run when the user allows it, since it creates real records.
+"""The settlement flow (SET-1..7): only run when the user allows it, since it creates real records.
 
 fetch the bill -> SET-1 wrong Money refused, bill still unsettled
-               -> SET-2 correct settlement, receipt echoes card, registration and amounts
-               -> SET-3 identical replay: same CheckOutNo or refused
+               -> SET-6 another CardNo, another BILLID: refused, bill still unsettled
+               -> SET-2 correct settlement (INP-3's shape), sent as SET-7's race of --race requests:
+                  receipt echoes card, registration and amounts
+               -> SET-3 identical replay: same CheckOutNo or refused (SET-7 judges it with the race)
                -> SET-4 new SerialNumber on the settled bill: refused
                -> SET-5 the bill is no longer offered as unsettled
 """
@@ -15,19 +17,34 @@ from decimal import Decimal
 from typing import Any
 
 from conformance.contract import BILL_OPERATION, SETTLEMENT_OPERATION
+from conformance.edge_probes import ACCEPTED_EXPECTED, accepted_verdict
 from conformance.probes import settle_body
 from conformance.results import Verdict
 from conformance.rules import Answer, AnswerKind
 from conformance.session import Session
+from conformance.settlement_guards import (
+    ACCEPTED_BODY,
+    Attempt,
+    accepted_body,
+    answer_field,
+    conflicting,
+    diagnose_refusal,
+    race_verdict,
+    refused_verdict,
+    refused_with_5,
+    settle_concurrently,
+    someone_elses_bill,
+)
 from his_contract import format_amount, parse_amount
 
-SETTLEMENT_RULES = ("SET-1", "SET-2", "SET-3", "SET-4", "SET-5")
+SETTLEMENT_RULES = ("SET-1", "SET-2", "SET-3", "SET-4", "SET-5", "SET-6", "SET-7")
+AFTER_SET6 = ("SET-2", "SET-3", "SET-4", "SET-5", "SET-7")
 ECHOED_FIELDS = ("CardNo", "RegSerNo")
 REPEATED_AMOUNTS = ("SumFund", "SBZFJE", "GRZFJE3")
 
 
 def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
-    """Run SET-1..5 against the bill of --reg-no."""
+    """Run SET-1..7 against the bill of --reg-no."""
     recorder = session.recorder
     if bill is None:
         recorder.skip(SETTLEMENT_RULES, "no unsettled bill could be read for --reg-no")
@@ -45,7 +62,7 @@ def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
     )
     exchange, answer = session.call(SETTLEMENT_OPERATION, wrong, purpose="settle with Money != GRZFJE3")
     if answer.kind is not AnswerKind.NO_RESPONSE:
-        session.record(exchange, [_refused("SET-1", answer, "a non-zero status for Money != GRZFJE3")])
+        session.record(exchange, [refused_verdict("SET-1", answer, "a non-zero status for Money != GRZFJE3")])
         exchange, after = session.call(
             BILL_OPERATION, {"RegNo": session.target.reg_no}, purpose="bill after SET-1"
         )
@@ -62,20 +79,43 @@ def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
             ],
         )
 
-    # SET-2: the correct settlement.
-    right = settle_body(session, bill=bill, serial_number=serial, money=money)
-    exchange, answer = session.call(SETTLEMENT_OPERATION, right, purpose="settle with Money == GRZFJE3")
-    if answer.kind is AnswerKind.NO_RESPONSE:
-        recorder.skip(SETTLEMENT_RULES[1:], "the settlement did not answer")
+    # SET-6: the correct body with someone else's card, then someone else's BILLID.
+    right = accepted_body(session, settle_body(session, bill=bill, serial_number=serial, money=money))
+    if not someone_elses_bill(session, bill, right):
+        recorder.skip(AFTER_SET6, "a SET-6 probe settled the bill, or it is no longer offered")
         return
-    receipt = answer.envelope.response if answer.succeeded and answer.envelope is not None else None
-    session.record(exchange, [receipt_verdict(session, bill, answer)])
+
+    # SET-2 (and INP-3) through SET-7's race: the real settlement sent `race` times at once.
+    race = settle_concurrently(session, right, session.race_size)
+    winner = _first_success(race)
+    if winner is None and all(refused_with_5(attempt.answer) for attempt in race):
+        # Not a race finding: the settlement itself is refused. Find out which feature the server rejects.
+        found, winner = diagnose_refusal(session, right, bill)
+        received = f"all {len(race)} settlements ({ACCEPTED_BODY}): {race[0].answer.summary}; {found}"
+        session.record(race[0].exchange, [Verdict("INP-3", False, received, ACCEPTED_EXPECTED)])
+        recorder.skip(["SET-7"], "the race's settlement was refused with status 5 (see INP-3)")
+        if winner is None:
+            session.record(race[0].exchange, [Verdict("SET-2", False, race[0].answer.summary)])
+            recorder.skip(("SET-3", "SET-4", "SET-5"), "the correct settlement (SET-2) did not succeed")
+            return
+        right, race = dict(winner.body), []
+    for attempt in race:
+        session.record(attempt.exchange, [accepted_verdict(attempt.answer, "a settlement of the race")])
+    if winner is None:
+        session.record(race[0].exchange, [Verdict("SET-2", False, race[0].answer.summary)])
+        recorder.skip(("SET-3", "SET-4", "SET-5", "SET-7"), "the correct settlement (SET-2) did not succeed")
+        return
+    answer = winner.answer
+    receipt = answer.envelope.response if answer.envelope is not None else None
+    session.record(winner.exchange, [receipt_verdict(session, bill, answer)])
     if not isinstance(receipt, Mapping):
-        recorder.skip(("SET-3", "SET-4", "SET-5"), "the correct settlement (SET-2) did not succeed")
+        recorder.skip(("SET-3", "SET-4", "SET-5", "SET-7"), "the correct settlement (SET-2) did not succeed")
         return
 
     # SET-3: the identical replay never creates a second settlement.
     exchange, replay = session.call(SETTLEMENT_OPERATION, right, purpose="replay the identical settlement")
+    if race:
+        race.append(Attempt(right, exchange, replay))
     if replay.kind is not AnswerKind.NO_RESPONSE:
         same = replay.succeeded and _field(replay, "CheckOutNo") == receipt.get("CheckOutNo")
         refused = replay.kind is AnswerKind.ENVELOPE and replay.status not in (None, 0)
@@ -90,7 +130,9 @@ def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
     again = settle_body(session, bill=bill, serial_number=serial + "N", money=money)
     exchange, answer = session.call(SETTLEMENT_OPERATION, again, purpose="settle the settled bill again")
     if answer.kind is not AnswerKind.NO_RESPONSE:
-        session.record(exchange, [_refused("SET-4", answer, "a non-zero status for an already settled bill")])
+        session.record(
+            exchange, [refused_verdict("SET-4", answer, "a non-zero status for an already settled bill")]
+        )
 
     # SET-5: the bill is no longer offered as unsettled.
     exchange, after = session.call(
@@ -105,6 +147,8 @@ def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
         session.record(
             exchange, [Verdict("SET-5", not offered, f"{after.summary}, the same BILLID still offered")]
         )
+    if race:
+        session.record(conflicting(race).exchange, [race_verdict(race, after, bill)])
 
 
 def receipt_verdict(session: Session, bill: Mapping[str, Any], answer: Answer) -> Verdict:
@@ -132,18 +176,13 @@ def unique_serial_number() -> str:
     return f"HISCONF{time.time_ns()}"
 
 
-def _refused(rule_id: str, answer: Answer, expected: str) -> Verdict:
-    refused = (answer.kind is AnswerKind.ENVELOPE and answer.status not in (None, 0)) or answer.kind in (
-        AnswerKind.HTTP_AUTH_FAILURE,
-        AnswerKind.HTTP_INVALID_INPUT,
-    )
-    return Verdict(rule_id, refused, answer.summary, expected)
+def _first_success(attempts: list[Attempt]) -> Attempt | None:
+    return next((attempt for attempt in attempts if attempt.answer.succeeded), None)
 
 
 def _field(answer: Answer, name: str) -> Any:
-    payload = answer.envelope.response if answer.envelope is not None else None
-    return payload.get(name) if isinstance(payload, Mapping) else None
+    return answer_field(answer, name)
 
 
 def _bill_id(answer: Answer) -> Any:
-    return _field(answer, "BILLID")
+    return answer_field(answer, "BILLID")

@@ -10,18 +10,21 @@ that stopped answering ends the run early, with the unchecked rules marked skipp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION, Contract
+from conformance.edge_probes import accepted_request_probes, boundary_probes, lookalike_probes
 from conformance.errors import BudgetExhausted, ServerStopped, UsageError
 from conformance.flows import SETTLEMENT_RULES, settlement_flow
 from conformance.fuzz import fuzz_operation, fuzzable_operations
 from conformance.http import Transport
 from conformance.probes import RunAborted, auth_probes, fetch_bill, input_probes, login
 from conformance.profiles import Profile
+from conformance.race import DEFAULT_RACE, MAX_RACE
 from conformance.redact import Redactor
 from conformance.results import Recorder, RunInfo
+from conformance.security_probes import forged_token_probes, password_probes
 from conformance.session import Session
 from conformance.target import Target
 from his_contract import load_spec
@@ -41,6 +44,7 @@ class Limits:
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_limit: float = DEFAULT_RATE_LIMIT
     seed: int = 0
+    race: int = DEFAULT_RACE  # SET-7: settlements sent at the same time
 
     def __post_init__(self) -> None:
         """Refuse limits no run can keep (the pytest entry's options are not range-checked by click)."""
@@ -51,6 +55,7 @@ class Limits:
                 ("timeout", self.timeout, self.timeout > 0, "> 0"),
                 ("max-requests", self.max_requests, self.max_requests >= 1, ">= 1"),
                 ("rate-limit", self.rate_limit, self.rate_limit >= 0, ">= 0"),
+                ("race", self.race, 2 <= self.race <= MAX_RACE, f"from 2 to {MAX_RACE}"),
             )
             if not ok
         ]
@@ -65,6 +70,7 @@ def run_conformance(
     *,
     progress: Callable[[str], None] = print,
     mock: bool = False,
+    jwt_keys: Sequence[str] = (),
 ) -> Recorder:
     """Check the deployment at `target.base_url`; returns the per-rule results."""
     contract = Contract(load_spec())
@@ -88,7 +94,16 @@ def run_conformance(
         mock=mock,
     )
     recorder = Recorder(dict(contract.spec.rules), profile, redactor, info)
-    session = Session(contract, profile, transport, recorder, target, progress)
+    session = Session(
+        contract,
+        profile,
+        transport,
+        recorder,
+        target,
+        progress,
+        race_size=limits.race,
+        jwt_keys=tuple(jwt_keys),
+    )
     try:
         _phases(session, limits)
     except (BudgetExhausted, ServerStopped, RunAborted) as stop:
@@ -111,16 +126,27 @@ def _phases(session: Session, limits: Limits) -> None:
     login(session)
     bill = fetch_bill(session)
 
-    progress("auth probes: wrong password, forged and expired tokens")
+    progress("auth probes: wrong, missing, empty and case-changed passwords, forged and expired tokens")
     auth_probes(session)
+    password_probes(session)
+    forged_token_probes(session, session.jwt_keys)
 
-    progress("input probes: malformed, empty, non-object bodies, wrong types, missing fields")
+    progress("input probes: malformed, empty, non-object bodies, wrong types, missing fields, lookalikes")
     input_probes(session, [LOGIN_OPERATION, BILL_OPERATION])
+    lookalike_probes(session, bill)
+    accepted_request_probes(session)
+    progress("boundary values in every string field: long, outside the BMP, combining, RLM, NUL, full-width")
+    for operation_id in (LOGIN_OPERATION, BILL_OPERATION):
+        boundary_probes(session, operation_id)
 
     if target.allow_settlement:
-        progress("settlement flow: wrong Money, settle, replay, settle again, bill gone")
+        progress(
+            f"settlement flow: wrong Money, someone else's card and bill, {limits.race} settlements at once,"
+            " replay, settle again, bill gone"
+        )
         settlement_flow(session, bill)
         input_probes(session, [SETTLEMENT_OPERATION])
+        boundary_probes(session, SETTLEMENT_OPERATION)
     else:
         session.recorder.skip(SETTLEMENT_RULES, "read-only run: pass --allow-settlement to check settlement")
 

@@ -14,6 +14,7 @@ from typing import Any
 from conformance.contract import Contract
 from conformance.http import Exchange, Transport, json_body
 from conformance.profiles import Profile
+from conformance.race import DEFAULT_RACE
 from conformance.results import Recorder, Verdict
 from conformance.rules import Answer, judge, read_answer
 from conformance.target import Target
@@ -33,6 +34,10 @@ class Session:
     target: Target
     progress: Callable[[str], None] = print
     token: str | None = None
+    # SET-7: how many settlements are sent at once (--race).
+    race_size: int = DEFAULT_RACE
+    # AUTH-6: the vendor's own keys to forge tokens with (--jwt-key-list), besides the built-in list.
+    jwt_keys: tuple[str, ...] = ()
     findings_seen: int = field(default=0)
 
     def call(
@@ -46,6 +51,22 @@ class Session:
         purpose: str = "",
     ) -> tuple[Exchange, Answer]:
         """Send one request to a documented operation; judge and record the response."""
+        path, headers, payload = self.request_parts(
+            operation_id, body, raw_body=raw_body, authorization=authorization, content_type=content_type
+        )
+        exchange = self.transport.send(operation_id, path, headers=headers, body=payload, purpose=purpose)
+        return exchange, self.receive(exchange)
+
+    def request_parts(
+        self,
+        operation_id: str,
+        body: Any = None,
+        *,
+        raw_body: bytes | None = None,
+        authorization: object = SESSION_TOKEN,
+        content_type: str | None = "application/json",
+    ) -> tuple[str, dict[str, str], bytes | None]:
+        """The path, headers and body bytes of a request to a documented operation."""
         operation = self.contract.operation(operation_id)
         headers: dict[str, str] = {}
         if content_type is not None:
@@ -54,12 +75,13 @@ class Session:
         if auth is not None:
             headers["Authorization"] = auth
         payload = raw_body if raw_body is not None else (None if body is None else json_body(body))
-        exchange = self.transport.send(
-            operation_id, operation.path, headers=headers, body=payload, purpose=purpose
-        )
+        return operation.path, headers, payload
+
+    def receive(self, exchange: Exchange) -> Answer:
+        """Judge and record an exchange sent elsewhere (SET-7's race) as `call` does its own."""
         answer = read_answer(exchange, self.contract, self.profile)
         self.record(exchange, judge(exchange, answer, self.contract, self.profile))
-        return exchange, answer
+        return answer
 
     def record(self, exchange: Exchange, verdicts: Iterable[Verdict | None]) -> None:
         failures = self.recorder.record(exchange, [v for v in verdicts if v is not None])
