@@ -1,6 +1,7 @@
 """`his-conformance`: check an HIS deployment against the contract, or `--mock` to check his-mock.
 
-Exit codes: 0 conformant; 1 one or more rules broken; 2 could not run (bad arguments, server
+Exit codes: 0 conformant; 1 one or more rules broken (document findings; advice too with
+`--fail-on advice`); 2 could not run (bad arguments, server
 unreachable, login impossible, unusable registration), with a one-line reason on stderr.
 """
 
@@ -28,6 +29,7 @@ from conformance.runner import (
     run_conformance,
 )
 from conformance.target import Options, open_target
+from his_contract import Basis
 
 EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -121,6 +123,13 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
     metavar="FILE",
     help="AUTH-6: more HS256 keys to forge tokens with (one a line), e.g. your installers' defaults.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice([basis.value for basis in Basis]),
+    default=Basis.DOCUMENT.value,
+    show_default=True,
+    help="document: exit 1 only where the deployment breaks the document; advice: the kit's advice too.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
 def cli(
     base_url: str | None,
@@ -142,6 +151,7 @@ def cli(
     rate_limit: float,
     race: int,
     jwt_key_list: Path | None,
+    fail_on: str,
     quiet: bool,
 ) -> None:
     """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
@@ -162,7 +172,13 @@ def cli(
             if not mock:
                 progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
             recorder = run_conformance(
-                target, chosen, limits, progress=progress, mock=mock, jwt_keys=jwt_keys
+                target,
+                chosen,
+                limits,
+                progress=progress,
+                mock=mock,
+                fail_on=Basis(fail_on),
+                jwt_keys=jwt_keys,
             )
         _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:

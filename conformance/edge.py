@@ -41,13 +41,6 @@ BOUNDARY_VALUES: tuple[tuple[str, str], ...] = (
 )
 
 
-def boundary_bodies(valid: Mapping[str, Any], fields: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(purpose, body): `valid` with one string field replaced by one boundary value, for each pair."""
-    for name in fields:
-        for label, value in BOUNDARY_VALUES:
-            yield f"boundary value in {name}: {label}", {**valid, name: value}
-
-
 def lookalike_registrations(reg_no: str) -> Iterator[tuple[str, str]]:
     """(purpose, RegNo) of INP-2: none of them is a registration, each a bill for a matching server."""
     if len(reg_no) >= 2:

@@ -1,12 +1,19 @@
 """The settlement flow (SET-1..7): only run when the user allows it, since it creates real records.
 
-fetch the bill -> SET-1 wrong Money refused, bill still unsettled
-               -> SET-6 another CardNo, another BILLID: refused, bill still unsettled
-               -> SET-2 correct settlement (INP-3's shape), sent as SET-7's race of --race requests:
-                  receipt echoes card, registration and amounts
-               -> SET-3 identical replay: same CheckOutNo or refused (SET-7 judges it with the race)
-               -> SET-4 new SerialNumber on the settled bill: refused
-               -> SET-5 the bill is no longer offered as unsettled
+fetch the bill -> WrongMoney        SET-1 wrong Money refused ...
+               -> BillAfterWrongMoney     ... and the bill still unsettled
+               -> SomeoneElses      SET-6 another CardNo, then another BILLID: refused ...
+               -> BillAfterSomeoneElses   ... and the bill still unsettled
+               -> --race settlements at once (INP-3's shape: required fields, 微信支付, an extra field):
+                  Settle            SET-2 the first success: receipt echoes card, registration, amounts
+                  RaceAttempt       INP-3 the others: never status 5 (if all are, variants say why)
+               -> ReplayOf(receipt) SET-3 identical replay: same CheckOutNo or refused
+               -> SettleAgain       SET-4 new SerialNumber on the settled bill: refused
+               -> BillAfterSettle   SET-5 the bill is no longer offered as unsettled
+               => Race              SET-7 the race, the replay, the bill after: one settlement
+
+The flow only sends; each request's intent carries what its check needs (the bill, the first
+receipt), and the checks of `conformance.checks.settlement` judge.
 """
 
 from __future__ import annotations
@@ -16,173 +23,117 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from conformance.answer import AnswerKind
 from conformance.contract import BILL_OPERATION, SETTLEMENT_OPERATION
-from conformance.edge_probes import ACCEPTED_EXPECTED, accepted_verdict
+from conformance.intents import (
+    BillAfterSettle,
+    BillAfterWrongMoney,
+    Race,
+    RaceAttempt,
+    ReplayOf,
+    Settle,
+    SettleAgain,
+    WrongMoney,
+)
 from conformance.probes import settle_body
-from conformance.results import Verdict
-from conformance.rules import Answer, AnswerKind
 from conformance.session import Session
 from conformance.settlement_guards import (
     ACCEPTED_BODY,
     Attempt,
     accepted_body,
-    answer_field,
-    conflicting,
     diagnose_refusal,
-    race_verdict,
-    refused_verdict,
     refused_with_5,
     settle_concurrently,
     someone_elses_bill,
 )
 from his_contract import format_amount, parse_amount
 
-SETTLEMENT_RULES = ("SET-1", "SET-2", "SET-3", "SET-4", "SET-5", "SET-6", "SET-7")
-AFTER_SET6 = ("SET-2", "SET-3", "SET-4", "SET-5", "SET-7")
-ECHOED_FIELDS = ("CardNo", "RegSerNo")
-REPEATED_AMOUNTS = ("SumFund", "SBZFJE", "GRZFJE3")
+SETTLEMENT_GROUP = "settlement"
+# (A skip reason only shows for a rule nothing judged, so the whole group can be named at once.)
 
 
 def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
     """Run SET-1..7 against the bill of --reg-no."""
     recorder = session.recorder
     if bill is None:
-        recorder.skip(SETTLEMENT_RULES, "no unsettled bill could be read for --reg-no")
+        recorder.skip_group(SETTLEMENT_GROUP, "no unsettled bill could be read for --reg-no")
         return
     cash = parse_amount(bill.get("GRZFJE3"))
     if cash is None or not isinstance(bill.get("BILLID"), str):
-        recorder.skip(SETTLEMENT_RULES, "the bill of --reg-no has no readable GRZFJE3 or BILLID (see SCH-*)")
+        recorder.skip_group(
+            SETTLEMENT_GROUP, "the bill of --reg-no has no readable GRZFJE3 or BILLID (see SCH-*)"
+        )
         return
     money = format_amount(cash)
     serial = unique_serial_number()
+    reg_no = {"RegNo": session.target.reg_no}
 
-    # SET-1: the wrong amount is refused and leaves the bill unsettled.
     wrong = settle_body(
         session, bill=bill, serial_number=serial + "W", money=format_amount(cash + Decimal(1))
     )
-    exchange, answer = session.call(SETTLEMENT_OPERATION, wrong, purpose="settle with Money != GRZFJE3")
+    _, answer = session.call(
+        SETTLEMENT_OPERATION, wrong, intent=WrongMoney(bill=bill, purpose="settle with Money != GRZFJE3")
+    )
     if answer.kind is not AnswerKind.NO_RESPONSE:
-        session.record(exchange, [refused_verdict("SET-1", answer, "a non-zero status for Money != GRZFJE3")])
-        exchange, after = session.call(
-            BILL_OPERATION, {"RegNo": session.target.reg_no}, purpose="bill after SET-1"
-        )
-        still = after.succeeded and _bill_id(after) == bill["BILLID"]
-        session.record(
-            exchange,
-            [
-                Verdict(
-                    "SET-1",
-                    still,
-                    f"after the refused settlement: {after.summary}",
-                    "the bill still unsettled",
-                )
-            ],
+        session.call(
+            BILL_OPERATION, reg_no, intent=BillAfterWrongMoney(bill=bill, purpose="bill after SET-1")
         )
 
-    # SET-6: the correct body with someone else's card, then someone else's BILLID.
     right = accepted_body(session, settle_body(session, bill=bill, serial_number=serial, money=money))
     if not someone_elses_bill(session, bill, right):
-        recorder.skip(AFTER_SET6, "a SET-6 probe settled the bill, or it is no longer offered")
+        recorder.skip_group(SETTLEMENT_GROUP, "a SET-6 probe settled the bill, or it is no longer offered")
         return
 
-    # SET-2 (and INP-3) through SET-7's race: the real settlement sent `race` times at once.
     race = settle_concurrently(session, right, session.race_size)
-    winner = _first_success(race)
-    if winner is None and all(refused_with_5(attempt.answer) for attempt in race):
-        # Not a race finding: the settlement itself is refused. Find out which feature the server rejects.
-        found, winner = diagnose_refusal(session, right, bill)
-        received = f"all {len(race)} settlements ({ACCEPTED_BODY}): {race[0].answer.summary}; {found}"
-        session.record(race[0].exchange, [Verdict("INP-3", False, received, ACCEPTED_EXPECTED)])
-        recorder.skip(["SET-7"], "the race's settlement was refused with status 5 (see INP-3)")
-        if winner is None:
-            session.record(race[0].exchange, [Verdict("SET-2", False, race[0].answer.summary)])
-            recorder.skip(("SET-3", "SET-4", "SET-5"), "the correct settlement (SET-2) did not succeed")
-            return
-        right, race = dict(winner.body), []
-    for attempt in race:
-        session.record(attempt.exchange, [accepted_verdict(attempt.answer, "a settlement of the race")])
-    if winner is None:
-        session.record(race[0].exchange, [Verdict("SET-2", False, race[0].answer.summary)])
-        recorder.skip(("SET-3", "SET-4", "SET-5", "SET-7"), "the correct settlement (SET-2) did not succeed")
-        return
-    answer = winner.answer
-    receipt = answer.envelope.response if answer.envelope is not None else None
-    session.record(winner.exchange, [receipt_verdict(session, bill, answer)])
-    if not isinstance(receipt, Mapping):
-        recorder.skip(("SET-3", "SET-4", "SET-5", "SET-7"), "the correct settlement (SET-2) did not succeed")
+    settlement = _settle_race(session, bill, race)
+    if not any(settlement is attempt for attempt in race):
+        right, race = dict(settlement.body), []  # a variant settled (INP-3); no race to judge
+    receipt = settlement.answer.payload if settlement.answer.succeeded else None
+    if settlement.answer.kind is AnswerKind.NO_RESPONSE or not isinstance(receipt, Mapping):
+        recorder.skip_group(SETTLEMENT_GROUP, "the correct settlement (SET-2) did not succeed")
         return
 
-    # SET-3: the identical replay never creates a second settlement.
-    exchange, replay = session.call(SETTLEMENT_OPERATION, right, purpose="replay the identical settlement")
-    if race:
-        race.append(Attempt(right, exchange, replay))
-    if replay.kind is not AnswerKind.NO_RESPONSE:
-        same = replay.succeeded and _field(replay, "CheckOutNo") == receipt.get("CheckOutNo")
-        refused = replay.kind is AnswerKind.ENVELOPE and replay.status not in (None, 0)
-        received = replay.summary
-        if replay.succeeded and not same:
-            received += (
-                f", a new CheckOutNo {_field(replay, 'CheckOutNo')!r} (first: {receipt.get('CheckOutNo')!r})"
-            )
-        session.record(exchange, [Verdict("SET-3", same or refused, received)])
-
-    # SET-4: a new SerialNumber on the settled bill is refused.
-    again = settle_body(session, bill=bill, serial_number=serial + "N", money=money)
-    exchange, answer = session.call(SETTLEMENT_OPERATION, again, purpose="settle the settled bill again")
-    if answer.kind is not AnswerKind.NO_RESPONSE:
-        session.record(
-            exchange, [refused_verdict("SET-4", answer, "a non-zero status for an already settled bill")]
-        )
-
-    # SET-5: the bill is no longer offered as unsettled.
-    exchange, after = session.call(
-        BILL_OPERATION, {"RegNo": session.target.reg_no}, purpose="bill after settling"
+    replay, _ = session.call(
+        SETTLEMENT_OPERATION,
+        right,
+        intent=ReplayOf(bill=bill, receipt=receipt, purpose="replay the identical settlement"),
     )
-    if after.kind is not AnswerKind.NO_RESPONSE:
-        offered = (
-            after.succeeded
-            and _bill_id(after) == bill["BILLID"]
-            and _field(after, "BILLSTATUS") == bill.get("BILLSTATUS")
-        )
-        session.record(
-            exchange, [Verdict("SET-5", not offered, f"{after.summary}, the same BILLID still offered")]
-        )
+    again = settle_body(session, bill=bill, serial_number=serial + "N", money=money)
+    session.call(
+        SETTLEMENT_OPERATION, again, intent=SettleAgain(bill=bill, purpose="settle the settled bill again")
+    )
+    after, _ = session.call(
+        BILL_OPERATION, reg_no, intent=BillAfterSettle(bill=bill, purpose="bill after settling")
+    )
     if race:
-        session.record(conflicting(race).exchange, [race_verdict(race, after, bill)])
+        exchanges = [attempt.exchange for attempt in race] + [replay, after]
+        session.judge_together(exchanges, Race(bill=bill, purpose="the settlements sent at the same time"))
+    else:
+        recorder.skip(["SET-7"], "the race's settlements were all refused with status 5 (see INP-3)")
 
 
-def receipt_verdict(session: Session, bill: Mapping[str, Any], answer: Answer) -> Verdict:
-    """SET-2: status 0; the receipt echoes card and registration, repeats the amounts, numbers itself."""
-    if not answer.succeeded or answer.envelope is None or not isinstance(answer.envelope.response, Mapping):
-        return Verdict("SET-2", False, answer.summary)
-    receipt = answer.envelope.response
-    target = session.target
-    wrong = []
-    for name, wanted in (("CardNo", target.card_no), ("RegSerNo", target.reg_no)):
-        if receipt.get(name) != wanted:
-            wrong.append(f"{name} {receipt.get(name)!r} (sent {wanted!r})")
-    for name in REPEATED_AMOUNTS:
-        if parse_amount(receipt.get(name)) != parse_amount(bill.get(name)) or receipt.get(name) is None:
-            wrong.append(f"{name} {receipt.get(name)!r} (bill {bill.get(name)!r})")
-    for name in ("CheckOutNo", "SerNo"):
-        value = receipt.get(name)
-        if not isinstance(value, str) or not value.strip():
-            wrong.append(f"{name} {value!r} is empty")
-    return Verdict("SET-2", not wrong, "; ".join(wrong))
+def _settle_race(session: Session, bill: Mapping[str, Any], race: list[Attempt]) -> Attempt:
+    """Judge the race's requests; returns the settlement SET-2 judges (a variant if INP-3 needed one).
+
+    The first success of the race is the settlement; without one, the first request is judged as
+    the (failed) settlement. Refused with status 5 by every request, variants find out why.
+    """
+    diagnosis, variant = "", None
+    if not any(attempt.answer.succeeded for attempt in race) and all(
+        refused_with_5(attempt.answer) for attempt in race
+    ):
+        diagnosis, variant = diagnose_refusal(session, race[0].body, bill)
+        diagnosis = f"all {len(race)} settlements ({ACCEPTED_BODY}) refused; {diagnosis}"
+    settlement = variant or next((attempt for attempt in race if attempt.answer.succeeded), race[0])
+    for attempt in race:
+        purpose = attempt.exchange.purpose
+        if attempt is settlement:
+            session.judge(attempt.exchange, Settle(bill=bill, purpose=purpose))
+        else:
+            session.judge(attempt.exchange, RaceAttempt(bill=bill, diagnosis=diagnosis, purpose=purpose))
+    return settlement
 
 
 def unique_serial_number() -> str:
     """A SerialNumber no earlier run used (WeChat's transaction ids are 28-32 characters)."""
     return f"HISCONF{time.time_ns()}"
-
-
-def _first_success(attempts: list[Attempt]) -> Attempt | None:
-    return next((attempt for attempt in attempts if attempt.answer.succeeded), None)
-
-
-def _field(answer: Answer, name: str) -> Any:
-    return answer_field(answer, name)
-
-
-def _bill_id(answer: Answer) -> Any:
-    return answer_field(answer, "BILLID")

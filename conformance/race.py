@@ -12,16 +12,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from conformance.errors import RaceFailed
 from conformance.http import Exchange, Problem, Transport
 
 DEFAULT_RACE = 8
 MAX_RACE = 64
 # How long the threads may take to line up at the barrier: they only have to start.
 _LINE_UP_SECONDS = 10.0
-
-
-class RaceFailed(Exception):
-    """The threads could not be released together (a bug of the suite, not of the server)."""
 
 
 @dataclass(slots=True, frozen=True)

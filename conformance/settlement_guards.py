@@ -1,20 +1,23 @@
 """The settlement's money guards: someone else's bill (SET-6), concurrent settlements (SET-7), and the
-settlement accepted as real clients send it (INP-3).
+settlement accepted as real clients send it (INP-3). The flow (`conformance.flows`) calls these.
 
     SET-6  the correct body with another CardNo, then another BILLID: refused, the bill still offered
     SET-7  the real settlement as N simultaneous requests (half one SerialNumber, half distinct),
-           then the identical replay: every status-0 answer one SerialNumber and one CheckOutNo,
-           and the bill settled once
+           each on its own connection; the flow adds the identical replay and the bill read afterwards
     INP-3  that settlement carries only the required fields, PayWay 微信支付 and an unknown extra
-           field; refused with status 5 everywhere, variants find out which of these the server rejects
+           field; refused with status 5 by every request, variants find out which of these the
+           server rejects (the first one accepted is the run's settlement)
+
+These functions only send and tag; the checks of `conformance.checks` judge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.answer import Answer, AnswerKind, read_answer
 from conformance.contract import BILL_OPERATION, SETTLEMENT_OPERATION
 from conformance.edge import (
     ASCII_PAY_WAY,
@@ -25,9 +28,8 @@ from conformance.edge import (
     with_extra_field,
 )
 from conformance.http import Exchange
+from conformance.intents import BillAfterSomeoneElses, Settle, SettlementVariant, SomeoneElses
 from conformance.race import RaceRequest, send_together
-from conformance.results import Verdict
-from conformance.rules import Answer, AnswerKind
 from conformance.session import Session
 
 ACCEPTED_BODY = "required fields only, PayWay 微信支付, one unknown extra field"
@@ -35,55 +37,42 @@ ACCEPTED_BODY = "required fields only, PayWay 微信支付, one unknown extra fi
 
 @dataclass(slots=True, frozen=True)
 class Attempt:
-    """One settlement request of the flow: what was sent and what came back."""
+    """One settlement request: what was sent, and what came back as the profile reads it."""
 
     body: Mapping[str, Any]
     exchange: Exchange
     answer: Answer
 
-    @property
-    def serial_number(self) -> Any:
-        return self.body.get("SerialNumber")
-
 
 def accepted_body(session: Session, full: Mapping[str, Any]) -> dict[str, Any]:
     """INP-3's shape of the real settlement: the required fields, 微信支付, one unknown extra field."""
-    required = [name for name in session.contract.request_schema(SETTLEMENT_OPERATION).get("required", [])]
+    required = list(session.contract.request_schema(SETTLEMENT_OPERATION).get("required", []))
     return with_extra_field({**required_only(full, required), "PayWay": CHINESE_PAY_WAY})
 
 
 def someone_elses_bill(session: Session, bill: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     """SET-6: another card, then another BILLID; True while the bill is still offered afterwards."""
     serial = str(right["SerialNumber"])
-    for purpose, wrong in (
-        (
-            "settle with another patient's CardNo",
-            {**right, "CardNo": changed(str(right["CardNo"])), "SerialNumber": serial + "C"},
-        ),
-        (
-            "settle with a BILLID that is not the registration's bill",
-            {**right, "BILLID": changed(str(right["BILLID"])), "SerialNumber": serial + "B"},
-        ),
-    ):
-        exchange, answer = session.call(SETTLEMENT_OPERATION, wrong, purpose=purpose)
+    for name, suffix in (("CardNo", "C"), ("BILLID", "B")):
+        wrong = {**right, name: changed(str(right[name])), "SerialNumber": serial + suffix}
+        purpose = f"settle with a {name} that is not the registration's"
+        _, answer = session.call(
+            SETTLEMENT_OPERATION, wrong, intent=SomeoneElses(bill=bill, changed=name, purpose=purpose)
+        )
         if answer.kind is AnswerKind.NO_RESPONSE:
             continue
-        session.record(exchange, [refused_verdict("SET-6", answer, f"a non-zero status: {purpose}")])
-        exchange, after = session.call(
-            BILL_OPERATION, {"RegNo": session.target.reg_no}, purpose=f"the bill after: {purpose}"
+        _, after = session.call(
+            BILL_OPERATION,
+            {"RegNo": session.target.reg_no},
+            intent=BillAfterSomeoneElses(bill=bill, changed=name, purpose=f"the bill after: {purpose}"),
         )
-        still = after.succeeded and answer_field(after, "BILLID") == bill["BILLID"]
-        session.record(
-            exchange,
-            [Verdict("SET-6", still, f"after '{purpose}': {after.summary}", "the bill still unsettled")],
-        )
-        if not still:
+        if not (after.succeeded and after.field("BILLID") == bill["BILLID"]):
             return False
     return True
 
 
 def settle_concurrently(session: Session, right: Mapping[str, Any], size: int) -> list[Attempt]:
-    """SET-7's race: `size` settlements at once, the first half `right` itself, the rest distinct."""
+    """SET-7's race, sent but not yet judged: `size` settlements at once, half `right`, half distinct."""
     identical = (size + 1) // 2
     serial = str(right["SerialNumber"])
     bodies: list[Mapping[str, Any]] = [right] * identical
@@ -92,54 +81,13 @@ def settle_concurrently(session: Session, right: Mapping[str, Any], size: int) -
     for index, body in enumerate(bodies, start=1):
         path, headers, payload = session.request_parts(SETTLEMENT_OPERATION, body)
         kind = "the shared SerialNumber" if index <= identical else "a distinct SerialNumber"
-        requests.append(
-            RaceRequest(
-                SETTLEMENT_OPERATION,
-                path,
-                headers,
-                payload or b"",
-                f"settlement {index} of {size} sent at the same time ({kind})",
-            )
-        )
+        purpose = f"settlement {index} of {size} sent at the same time ({kind})"
+        requests.append(RaceRequest(SETTLEMENT_OPERATION, path, headers, payload or b"", purpose))
     exchanges = send_together(session.transport, requests)
     return [
-        Attempt(body, exchange, session.receive(exchange))
+        Attempt(body, exchange, read_answer(exchange, session.contract, session.profile))
         for body, exchange in zip(bodies, exchanges, strict=True)
     ]
-
-
-def race_verdict(attempts: Sequence[Attempt], after: Answer | None, bill: Mapping[str, Any]) -> Verdict:
-    """SET-7 over the race and the replay: one SerialNumber, one CheckOutNo, the bill settled once."""
-    winners = [attempt for attempt in attempts if attempt.answer.succeeded]
-    serials = {str(attempt.serial_number) for attempt in winners}
-    check_out_numbers = {str(answer_field(attempt.answer, "CheckOutNo")) for attempt in winners}
-    problems = []
-    if len(serials) > 1:
-        problems.append(f"{len(serials)} different SerialNumbers were each answered status 0 for one bill")
-    if len(check_out_numbers) > 1:
-        problems.append(f"{len(check_out_numbers)} different CheckOutNo for one bill")
-    if winners and after is not None and after.succeeded and answer_field(after, "BILLID") == bill["BILLID"]:
-        if answer_field(after, "BILLSTATUS") == bill.get("BILLSTATUS"):
-            problems.append("the bill is still offered as unsettled afterwards")
-    lines = []
-    for number, attempt in enumerate(attempts, start=1):
-        line = f"#{number} SerialNumber {attempt.serial_number}: {attempt.answer.summary}"
-        if attempt.answer.succeeded:
-            line += f", CheckOutNo {answer_field(attempt.answer, 'CheckOutNo')}"
-        lines.append(line)
-    received = "; ".join(problems) + ". Every answer: " + "; ".join(lines)
-    return Verdict("SET-7", not problems, received)
-
-
-def conflicting(attempts: Sequence[Attempt]) -> Attempt:
-    """The attempt a SET-7 finding shows: the first success that contradicts the first one, else the last."""
-    winners = [attempt for attempt in attempts if attempt.answer.succeeded]
-    for attempt in winners[1:]:
-        if attempt.serial_number != winners[0].serial_number or answer_field(
-            attempt.answer, "CheckOutNo"
-        ) != answer_field(winners[0].answer, "CheckOutNo"):
-            return attempt
-    return attempts[-1]
 
 
 def refused_with_5(answer: Answer) -> bool:
@@ -153,8 +101,8 @@ def diagnose_refusal(
 ) -> tuple[str, Attempt | None]:
     """The settlement was refused with status 5: which of its features does the server reject?
 
-    Each variant changes one feature (then all three at once); the first one accepted settles the
-    bill and is returned, with the sentence the INP-3 finding ends with.
+    Each variant changes one feature (then all three at once). The first one accepted is the run's
+    settlement (judged as SET-2's); it is returned with the sentence the INP-3 finding ends with.
     """
     serial = str(right["SerialNumber"])
     without_extra = {name: value for name, value in right.items() if name != EXTRA_FIELD[0]}
@@ -181,22 +129,13 @@ def diagnose_refusal(
     )
     for number, (change, rejected, body) in enumerate(variants, start=1):
         body = {**body, "SerialNumber": f"{serial}V{number}"}
-        exchange, answer = session.call(SETTLEMENT_OPERATION, body, purpose=f"INP-3 variant: {change}")
+        purpose = f"INP-3 variant of the refused settlement: {change}"
+        exchange = session.send(SETTLEMENT_OPERATION, body, purpose=purpose)
+        answer = read_answer(exchange, session.contract, session.profile)
         if answer.succeeded:
+            session.judge(exchange, Settle(bill=bill, purpose=purpose))
             return f"the server rejects {rejected} (accepted: {change})", Attempt(body, exchange, answer)
+        session.judge(exchange, SettlementVariant(bill=bill, purpose=purpose))
         if answer.kind is AnswerKind.NO_RESPONSE:
             break
     return "every variant was refused too, even all fields with an ASCII PayWay and no extra field", None
-
-
-def refused_verdict(rule_id: str, answer: Answer, expected: str) -> Verdict:
-    refused = (answer.kind is AnswerKind.ENVELOPE and answer.status not in (None, 0)) or answer.kind in (
-        AnswerKind.HTTP_AUTH_FAILURE,
-        AnswerKind.HTTP_INVALID_INPUT,
-    )
-    return Verdict(rule_id, refused, answer.summary, expected)
-
-
-def answer_field(answer: Answer, name: str) -> Any:
-    payload = answer.envelope.response if answer.envelope is not None else None
-    return payload.get(name) if isinstance(payload, Mapping) else None
