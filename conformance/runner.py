@@ -74,6 +74,34 @@ def run_conformance(
     jwt_keys: Sequence[str] = (),
 ) -> Recorder:
     """Check the deployment at `target.base_url`; returns the per-rule results."""
+    session = open_session(target, profile, limits, progress=progress, mock=mock, fail_on=fail_on)
+    session.jwt_keys = tuple(jwt_keys)
+    recorder, transport = session.recorder, session.transport
+    try:
+        _phases(session, limits)
+    except RunStopped as stop:
+        recorder.note(f"the run ended early: {stop}")
+        for result in recorder.results.values():
+            if not result.checks:
+                result.skip_reasons.append(f"not reached: {stop}")
+        progress(f"stopped early: {stop}")
+    finally:
+        recorder.requests_sent = transport.sent
+        recorder.finish()
+        transport.close()
+    return recorder
+
+
+def open_session(
+    target: Target,
+    profile: Profile,
+    limits: Limits,
+    *,
+    progress: Callable[[str], None] = print,
+    mock: bool = False,
+    fail_on: Basis = Basis.DOCUMENT,
+) -> Session:
+    """The session of one run: its transport within the limits, its recorder, nothing sent yet."""
     contract = Contract(load_spec())
     settlement_path = contract.operation(SETTLEMENT_OPERATION).path
     transport = Transport(
@@ -96,29 +124,7 @@ def run_conformance(
         fail_on=fail_on,
     )
     recorder = Recorder(dict(contract.spec.rules), profile, redactor, info)
-    session = Session(
-        contract,
-        profile,
-        transport,
-        recorder,
-        target,
-        progress,
-        race_size=limits.race,
-        jwt_keys=tuple(jwt_keys),
-    )
-    try:
-        _phases(session, limits)
-    except RunStopped as stop:
-        recorder.note(f"the run ended early: {stop}")
-        for result in recorder.results.values():
-            if not result.checks:
-                result.skip_reasons.append(f"not reached: {stop}")
-        progress(f"stopped early: {stop}")
-    finally:
-        recorder.requests_sent = transport.sent
-        recorder.finish()
-        transport.close()
-    return recorder
+    return Session(contract, profile, transport, recorder, target, progress, race_size=limits.race)
 
 
 def _phases(session: Session, limits: Limits) -> None:
