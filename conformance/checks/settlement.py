@@ -169,7 +169,7 @@ def one_settlement_under_concurrency(ctx: GroupContext, exchanges: Sequence[Exch
         return None
     lines = []
     for number, (exchange, answer) in enumerate(settlements, start=1):
-        line = f"#{number} SerialNumber {request_json(exchange).get('SerialNumber')}: {answer.summary}"
+        line = f"#{number}: SerialNumber {request_json(exchange).get('SerialNumber')}, {answer.summary}"
         if answer.succeeded:
             line += f", CheckOutNo {answer.field('CheckOutNo')}"
         lines.append(line)
