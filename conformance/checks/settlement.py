@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from conformance.answer import Answer
 from conformance.checks._support import answered, request_json
-from conformance.contract import BILL_OPERATION, SETTLEMENT_OPERATION
+from conformance.contract import SETTLEMENT_OPERATION
 from conformance.findings import Finding
 from conformance.http import Exchange
 from conformance.intents import (
@@ -142,9 +142,11 @@ def someone_elses_bill_refused(ctx: CheckContext, exchange: Exchange) -> Finding
 
 @group_check("SET-7", intents=(Race,))
 def one_settlement_under_concurrency(ctx: GroupContext, exchanges: Sequence[Exchange]) -> Finding | None:
-    """The race and its replay: every status 0 for one SerialNumber with one CheckOutNo; settled once."""
+    """The race and its replay: every status 0 for one SerialNumber, all with one CheckOutNo.
+
+    (That the bill is settled once shows in the bill read after the race: SET-5 judges that read.)
+    """
     assert isinstance(ctx.intent, Race)
-    bill = ctx.intent.bill
     pairs = list(zip(exchanges, ctx.answers, strict=True))
     settlements = [
         (exchange, answer) for exchange, answer in pairs if exchange.operation_id == SETTLEMENT_OPERATION
@@ -161,10 +163,6 @@ def one_settlement_under_concurrency(ctx: GroupContext, exchanges: Sequence[Exch
     if len(check_out_numbers) > 1:
         kinds.append("check-out-numbers")
         problems.append(f"{len(check_out_numbers)} different CheckOutNo for one bill")
-    after = [answer for exchange, answer in pairs if exchange.operation_id == BILL_OPERATION]
-    if after and _still_offered(after[-1], bill):
-        kinds.append("still-offered")
-        problems.append("the bill is still offered as unsettled afterwards")
     if not problems:
         return None
     lines = []

@@ -442,7 +442,6 @@ def _judge_race(exchanges: list[Exchange]) -> Any:
     return {judgement.rule_id: judgement.finding for judgement in judgements}["SET-7"]
 
 
-GONE = error(BILL, 6)
 RACE_CASES: dict[str, tuple[list[Exchange], str]] = {
     "one-winner-identical-replayed": (
         [
@@ -451,15 +450,13 @@ RACE_CASES: dict[str, tuple[list[Exchange], str]] = {
             _refused("S-R1"),
             _refused("S-R2"),
             _settled("S", "JS1"),
-            GONE,
         ],
         HELD,
     ),
-    "a-distinct-serial-won": ([_refused("S"), _settled("S-R1", "JS1"), _refused("S"), GONE], HELD),
-    "nothing-settled-is-set2s": ([_refused("S"), _refused("S-R1"), bill_answer()], HELD),
-    "two-serials-settled": ([_settled("S", "JS1"), _settled("S-R1", "JS2"), GONE], DOCUMENT),
-    "identical-with-two-check-out-numbers": ([_settled("S", "JS1"), _settled("S", "JS2"), GONE], DOCUMENT),
-    "still-offered-after": ([_settled("S", "JS1"), bill_answer()], DOCUMENT),
+    "a-distinct-serial-won": ([_refused("S"), _settled("S-R1", "JS1"), _refused("S")], HELD),
+    "nothing-settled-is-set2s": ([_refused("S"), _refused("S-R1")], HELD),
+    "two-serials-settled": ([_settled("S", "JS1"), _settled("S-R1", "JS2")], DOCUMENT),
+    "identical-with-two-check-out-numbers": ([_settled("S", "JS1"), _settled("S", "JS2")], DOCUMENT),
 }
 
 
