@@ -17,7 +17,7 @@ from conformance.profiles import LENIENT, STRICT, Profile
 from conformance.redact import Redactor
 from conformance.registry import Judgement, make_finding
 from conformance.report import as_json, console_summary, write_junit
-from conformance.results import Outcome, Recorder, RunInfo
+from conformance.results import EXCHANGES_PER_KEY, Outcome, Recorder, RunInfo
 from his_contract import Basis, load_spec
 from tests.conformance.exchanges import CONTRACT, envelope, exchange, judge
 
@@ -167,3 +167,16 @@ def test_a_request_body_is_classified_by_its_kind_of_invalid_input(
 def test_an_invalid_input_intent_names_its_purpose() -> None:
     assert InvalidInput(kind=InputKind.EMPTY_BODY, purpose="an empty body").describe() == "an empty body"
     assert InvalidInput(kind=InputKind.EMPTY_BODY).describe() == "InvalidInput"
+
+
+def test_identical_findings_beyond_a_few_keep_no_exchange_but_are_all_counted() -> None:
+    run = recorder()
+    run.record(
+        [Judgement("ENV-4", finding("ENV-4", BROKEN, "msg-empty")) for _ in range(EXCHANGES_PER_KEY + 7)]
+    )
+    run.finish()
+
+    findings = next(rule for rule in as_json(run)["rules"] if rule["id"] == "ENV-4")["findings"]
+    assert len(findings) == EXCHANGES_PER_KEY + 7
+    assert [f["request"] is not None for f in findings] == [True] * EXCHANGES_PER_KEY + [False] * 7
+    assert f"({EXCHANGES_PER_KEY + 7} identical findings" in console_summary(run)
