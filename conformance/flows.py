@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from conformance.answer import AnswerKind
+from conformance.answer import AnswerKind, read_answer
 from conformance.contract import BILL_OPERATION, SETTLEMENT_OPERATION
 from conformance.intents import (
     BillAfterSettle,
@@ -100,11 +100,16 @@ def settlement_flow(session: Session, bill: Mapping[str, Any] | None) -> None:
         recorder.skip_group(SETTLEMENT_GROUP, "the correct settlement (SET-2) did not succeed")
         return
 
-    replay, _ = session.call(
-        SETTLEMENT_OPERATION,
-        right,
-        intent=ReplayOf(bill=bill, receipt=receipt, purpose="replay the identical settlement"),
+    # SET-3 holds the replay to the receipt it repeats: with several from the race (SET-7's
+    # finding), the one with its CheckOutNo; a CheckOutNo never seen before is a new settlement.
+    purpose = "replay the identical settlement"
+    replay = session.send(SETTLEMENT_OPERATION, right, purpose=purpose)
+    answered = read_answer(replay, session.contract, session.profile).field("CheckOutNo")
+    receipts = [attempt.answer.payload for attempt in race if attempt.answer.succeeded]
+    repeated = next(
+        (r for r in receipts if isinstance(r, Mapping) and r.get("CheckOutNo") == answered), receipt
     )
+    session.judge(replay, ReplayOf(bill=bill, receipt=repeated, purpose=purpose))
     again = settle_body(session, bill=bill, serial_number=serial + "N", money=money)
     session.call(
         SETTLEMENT_OPERATION, again, intent=SettleAgain(bill=bill, purpose="settle the settled bill again")
