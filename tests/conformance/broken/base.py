@@ -86,6 +86,9 @@ class CorrectHis:
     # Processes serving the one listening socket (a race server runs two, sharing a file).
     workers = 1
 
+    def accepted(self) -> None:
+        """Called by the accepting loop after each connection it took (a busy worker waits here)."""
+
     # --- envelope ------------------------------------------------------------------------
 
     def envelope(
@@ -366,6 +369,14 @@ def make_handler(app: CorrectHis) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    app: CorrectHis
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        super().process_request(request, client_address)
+        self.app.accepted()
+
+
 def serve_forever(app_class: type[CorrectHis]) -> None:
     """`python -m tests.conformance.broken.NAME --port P`: serve one (broken) HIS on 127.0.0.1."""
     parser = argparse.ArgumentParser()
@@ -376,7 +387,8 @@ def serve_forever(app_class: type[CorrectHis]) -> None:
     warnings.filterwarnings("ignore", message="The HMAC key is")
     app = app_class()
     app.password = args.password
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(app))
+    server = _Server(("127.0.0.1", args.port), make_handler(app))
+    server.app = app
     server.daemon_threads = True
     for _ in range(app.workers - 1):
         # Forked after bind: every worker accepts on the same socket, like a pre-fork server.
