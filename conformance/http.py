@@ -155,9 +155,18 @@ class Transport:
         self.sent += count
 
     def connection(self) -> Transport:
-        """A transport on a connection of its own, for one request already charged by `reserve`."""
+        """A transport on a connection of its own, for one request already charged by `reserve`.
+
+        The same settings; fresh private state (every `_` field with a factory: the connection pool,
+        a lock), so nothing is shared with this transport or another racer.
+        """
+        fresh = {
+            item.name: item.default_factory()
+            for item in dataclasses.fields(self)
+            if item.name.startswith("_") and item.default_factory is not dataclasses.MISSING
+        }
         return dataclasses.replace(
-            self, max_requests=1, rate_limit=0.0, sent=0, consecutive_timeouts=0, _session=requests.Session()
+            self, max_requests=1, rate_limit=0.0, sent=0, consecutive_timeouts=0, **fresh
         )
 
     def _pace(self) -> None:
