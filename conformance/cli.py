@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 
 from conformance.errors import ConformanceError
+from conformance.forgery import load_key_list
 from conformance.html_report import write_html
 from conformance.profiles import PROFILES, get_profile
+from conformance.race import DEFAULT_RACE, MAX_RACE
 from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
 from conformance.runner import (
@@ -108,6 +110,20 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
     help="At most this many requests per second (0: no limit).",
 )
 @click.option(
+    "--race",
+    type=click.IntRange(min=2, max=MAX_RACE),
+    default=DEFAULT_RACE,
+    show_default=True,
+    metavar="N",
+    help="SET-7: send the settlement N times at once (half one SerialNumber, half distinct).",
+)
+@click.option(
+    "--jwt-key-list",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="AUTH-6: more HS256 keys to forge tokens with (one a line), e.g. your installers' defaults.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice([basis.value for basis in Basis]),
     default=Basis.DOCUMENT.value,
@@ -133,6 +149,8 @@ def cli(
     seed: int,
     max_requests: int,
     rate_limit: float,
+    race: int,
+    jwt_key_list: Path | None,
     fail_on: str,
     quiet: bool,
 ) -> None:
@@ -146,13 +164,21 @@ def cli(
             max_requests=max_requests,
             rate_limit=rate_limit,
             seed=seed,
+            race=race,
         )
+        jwt_keys = load_key_list(jwt_key_list) if jwt_key_list is not None else ()
         chosen = get_profile(profile)
         with open_target(options, chosen.name, progress) as target:
             if not mock:
                 progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
             recorder = run_conformance(
-                target, chosen, limits, progress=progress, mock=mock, fail_on=Basis(fail_on)
+                target,
+                chosen,
+                limits,
+                progress=progress,
+                mock=mock,
+                fail_on=Basis(fail_on),
+                jwt_keys=jwt_keys,
             )
         _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:

@@ -11,7 +11,8 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 RunStopped                       not an error: the run ends early and still reports what it checked,
 ├── BudgetExhausted              the request budget (--max-requests) is spent
 ├── ServerStopped                several timeouts in a row: further requests would only hang
-└── RunAborted                   nothing further can be checked (no token from the login ...)
+├── RunAborted                   nothing further can be checked (no token from the login ...)
+└── RaceFailed                   SET-7's requests could not be released together (threads stuck)
 
 UnsendableRequest                one request cannot be put on the wire (a generated header value
                                  HTTP cannot carry): the sender skips that request, nothing more
@@ -70,6 +71,10 @@ class ServerStopped(RunStopped):
 
 class RunAborted(RunStopped):
     """Nothing further can be checked (no token, the server fell silent); the message says why."""
+
+
+class RaceFailed(RunStopped):
+    """The threads of SET-7's race could not be lined up or did not finish: the run cannot go on."""
 
 
 class UnsendableRequest(Exception):

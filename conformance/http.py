@@ -9,6 +9,7 @@ as an `Exchange` whose `problem` says what went wrong, for the rules to judge.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Mapping
@@ -135,6 +136,38 @@ class Transport:
 
     def close(self) -> None:
         self._session.close()
+
+    def reserve(self, count: int) -> None:
+        """Charge `count` requests sent at once (SET-7's race) to the budget and the rate limit.
+
+        The burst starts at the next free slot of the rate limit, and the request after it waits
+        as if the `count` requests had been sent one by one: the average rate is kept.
+        """
+        if self.consecutive_timeouts >= MAX_CONSECUTIVE_TIMEOUTS:
+            raise ServerStopped(f"{self.consecutive_timeouts} requests in a row timed out")
+        if self.sent + count > self.max_requests:
+            raise BudgetExhausted(
+                f"the request budget of {self.max_requests} requests cannot pay for {count} requests at once"
+            )
+        self._pace()
+        if self.rate_limit > 0:
+            self._last_sent_at += (count - 1) / self.rate_limit
+        self.sent += count
+
+    def connection(self) -> Transport:
+        """A transport on a connection of its own, for one request already charged by `reserve`.
+
+        The same settings; fresh private state (every `_` field with a factory: the connection pool,
+        a lock), so nothing is shared with this transport or another racer.
+        """
+        fresh = {
+            item.name: item.default_factory()
+            for item in dataclasses.fields(self)
+            if item.name.startswith("_") and item.default_factory is not dataclasses.MISSING
+        }
+        return dataclasses.replace(
+            self, max_requests=1, rate_limit=0.0, sent=0, consecutive_timeouts=0, **fresh
+        )
 
     def _pace(self) -> None:
         if self.rate_limit <= 0:

@@ -145,3 +145,63 @@ class SettleAgain(SettlementStep):
 @dataclass(slots=True, frozen=True, kw_only=True)
 class BillAfterSettle(SettlementStep):
     """The bill read after its settlement (SET-5): `bill` is the settled one."""
+
+
+# --- What costs a hospital money (AUTH-6, INP-3, SET-6, SET-7, boundary values) ----------------
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class WeakToken(Intent):
+    """A protected call with a token anyone could forge (AUTH-6): the real claims re-signed with a
+    well-known key, `alg: none` in another letter case, an empty signature. `variant` names it,
+    `remedy` says what to do if it is accepted. Not a `ForgedToken`: AUTH-3 does not judge it."""
+
+    variant: str
+    remedy: str
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class ValidRequest(Intent):
+    """A valid request as real clients send it (INP-3: an unknown extra field ...): never status 5;
+    with the run's real credentials and registration, status 0 is what the kit expects."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class BoundaryValue(Intent):
+    """A valid request with one boundary value in `field` (64/256/4,096 characters, 𠀀, NUL ...):
+    any answer that is an envelope, but never status 0 with a result (nothing real is named) or a 5xx."""
+
+    field: str
+    label: str
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SomeoneElses(SettlementStep):
+    """The correct settlement with `changed` (CardNo or BILLID) not the registration's (SET-6)."""
+
+    changed: str
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class BillAfterSomeoneElses(SettlementStep):
+    """The bill read after `SomeoneElses`: still unsettled (SET-6)."""
+
+    changed: str
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class RaceAttempt(SettlementStep):
+    """A settlement of SET-7's race other than the one SET-2 judges: INP-3 judges it (never status 5);
+    `diagnosis` says which feature the server rejects when every one was refused with status 5."""
+
+    diagnosis: str = ""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class SettlementVariant(SettlementStep):
+    """INP-3's diagnosis: the refused settlement with one feature changed, refused again."""
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Race(SettlementStep):
+    """SET-7's group: the simultaneous settlements, the identical replay, the bill read afterwards."""

@@ -10,18 +10,21 @@ that stopped answering ends the run early, with the unchecked rules marked skipp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION, Contract
+from conformance.edge_probes import accepted_request_probes, boundary_probes, lookalike_probes
 from conformance.errors import RunStopped, UsageError
 from conformance.flows import SETTLEMENT_GROUP, settlement_flow
 from conformance.fuzz import fuzz_operation, fuzzable_operations
 from conformance.http import Transport
 from conformance.probes import auth_probes, fetch_bill, input_probes, login
 from conformance.profiles import Profile
+from conformance.race import DEFAULT_RACE, MAX_RACE
 from conformance.redact import Redactor
 from conformance.results import Recorder, RunInfo
+from conformance.security_probes import forged_token_probes, password_probes
 from conformance.session import Session
 from conformance.target import Target
 from his_contract import Basis, load_spec
@@ -41,6 +44,7 @@ class Limits:
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_limit: float = DEFAULT_RATE_LIMIT
     seed: int = 0
+    race: int = DEFAULT_RACE  # SET-7: settlements sent at the same time
 
     def __post_init__(self) -> None:
         """Refuse limits no run can keep (the pytest entry's options are not range-checked by click)."""
@@ -51,6 +55,7 @@ class Limits:
                 ("timeout", self.timeout, self.timeout > 0, "> 0"),
                 ("max-requests", self.max_requests, self.max_requests >= 1, ">= 1"),
                 ("rate-limit", self.rate_limit, self.rate_limit >= 0, ">= 0"),
+                ("race", self.race, 2 <= self.race <= MAX_RACE, f"from 2 to {MAX_RACE}"),
             )
             if not ok
         ]
@@ -66,8 +71,37 @@ def run_conformance(
     progress: Callable[[str], None] = print,
     mock: bool = False,
     fail_on: Basis = Basis.DOCUMENT,
+    jwt_keys: Sequence[str] = (),
 ) -> Recorder:
     """Check the deployment at `target.base_url`; returns the per-rule results."""
+    session = open_session(target, profile, limits, progress=progress, mock=mock, fail_on=fail_on)
+    session.jwt_keys = tuple(jwt_keys)
+    recorder, transport = session.recorder, session.transport
+    try:
+        _phases(session, limits)
+    except RunStopped as stop:
+        recorder.note(f"the run ended early: {stop}")
+        for result in recorder.results.values():
+            if not result.checks:
+                result.skip_reasons.append(f"not reached: {stop}")
+        progress(f"stopped early: {stop}")
+    finally:
+        recorder.requests_sent = transport.sent
+        recorder.finish()
+        transport.close()
+    return recorder
+
+
+def open_session(
+    target: Target,
+    profile: Profile,
+    limits: Limits,
+    *,
+    progress: Callable[[str], None] = print,
+    mock: bool = False,
+    fail_on: Basis = Basis.DOCUMENT,
+) -> Session:
+    """The session of one run: its transport within the limits, its recorder, nothing sent yet."""
     contract = Contract(load_spec())
     settlement_path = contract.operation(SETTLEMENT_OPERATION).path
     transport = Transport(
@@ -90,20 +124,7 @@ def run_conformance(
         fail_on=fail_on,
     )
     recorder = Recorder(dict(contract.spec.rules), profile, redactor, info)
-    session = Session(contract, profile, transport, recorder, target, progress)
-    try:
-        _phases(session, limits)
-    except RunStopped as stop:
-        recorder.note(f"the run ended early: {stop}")
-        for result in recorder.results.values():
-            if not result.checks:
-                result.skip_reasons.append(f"not reached: {stop}")
-        progress(f"stopped early: {stop}")
-    finally:
-        recorder.requests_sent = transport.sent
-        recorder.finish()
-        transport.close()
-    return recorder
+    return Session(contract, profile, transport, recorder, target, progress, race_size=limits.race)
 
 
 def _phases(session: Session, limits: Limits) -> None:
@@ -113,16 +134,27 @@ def _phases(session: Session, limits: Limits) -> None:
     login(session)
     bill = fetch_bill(session)
 
-    progress("auth probes: wrong password, forged and expired tokens")
+    progress("auth probes: wrong, missing, empty and case-changed passwords, forged and expired tokens")
     auth_probes(session)
+    password_probes(session)
+    forged_token_probes(session, session.jwt_keys)
 
-    progress("input probes: malformed, empty, non-object bodies, wrong types, missing fields")
+    progress("input probes: malformed, empty, non-object bodies, wrong types, missing fields, lookalikes")
     input_probes(session, [LOGIN_OPERATION, BILL_OPERATION])
+    lookalike_probes(session)
+    accepted_request_probes(session)
+    progress("boundary values in every string field: long, outside the BMP, combining, RLM, NUL, full-width")
+    for operation_id in (LOGIN_OPERATION, BILL_OPERATION):
+        boundary_probes(session, operation_id)
 
     if target.allow_settlement:
-        progress("settlement flow: wrong Money, settle, replay, settle again, bill gone")
+        progress(
+            f"settlement flow: wrong Money, someone else's card and bill, {limits.race} settlements at once,"
+            " replay, settle again, bill gone"
+        )
         settlement_flow(session, bill)
         input_probes(session, [SETTLEMENT_OPERATION])
+        boundary_probes(session, SETTLEMENT_OPERATION)
     else:
         session.recorder.skip_group(
             SETTLEMENT_GROUP, "read-only run: pass --allow-settlement to check settlement"

@@ -17,6 +17,7 @@ from conformance.contract import Contract
 from conformance.http import Exchange, Transport, json_body
 from conformance.intents import Intent
 from conformance.profiles import Profile
+from conformance.race import DEFAULT_RACE
 from conformance.registry import judge_exchange, judge_group
 from conformance.results import Recorder
 from conformance.target import Target
@@ -36,6 +37,10 @@ class Session:
     target: Target
     progress: Callable[[str], None] = print
     token: str | None = None
+    # SET-7: how many settlements are sent at once (--race).
+    race_size: int = DEFAULT_RACE
+    # AUTH-6: the vendor's own keys to forge tokens with (--jwt-key-list), besides the built-in list.
+    jwt_keys: tuple[str, ...] = ()
     findings_seen: int = field(default=0)
 
     def call(
@@ -70,6 +75,21 @@ class Session:
         purpose: str = "",
     ) -> Exchange:
         """Send one request without judging it (for a group sent together, judged by `judge_group`)."""
+        path, headers, payload = self.request_parts(
+            operation_id, body, raw_body=raw_body, authorization=authorization, content_type=content_type
+        )
+        return self.transport.send(operation_id, path, headers=headers, body=payload, purpose=purpose)
+
+    def request_parts(
+        self,
+        operation_id: str,
+        body: Any = None,
+        *,
+        raw_body: bytes | None = None,
+        authorization: object = SESSION_TOKEN,
+        content_type: str | None = "application/json",
+    ) -> tuple[str, dict[str, str], bytes | None]:
+        """The path, headers and body bytes of a request (for requests sent together, SET-7's race)."""
         operation = self.contract.operation(operation_id)
         headers: dict[str, str] = {}
         if content_type is not None:
@@ -78,9 +98,7 @@ class Session:
         if auth is not None:
             headers["Authorization"] = auth
         payload = raw_body if raw_body is not None else (None if body is None else json_body(body))
-        return self.transport.send(
-            operation_id, operation.path, headers=headers, body=payload, purpose=purpose
-        )
+        return operation.path, headers, payload
 
     def judge(self, exchange: Exchange, intent: Intent) -> Answer:
         """Run every applicable check once on `exchange`; returns the answer as the checks read it."""
@@ -95,6 +113,13 @@ class Session:
         judgements = judge_group(self.contract, self.profile, exchanges, answers, intent)
         self.findings_seen += len(self.recorder.record(judgements))
         return answers
+
+    def judge_together(self, exchanges: Sequence[Exchange], intent: Intent) -> None:
+        """The group checks alone, on exchanges already judged one by one with their own intents
+        (SET-7: the race's winner is the settlement SET-2 judges, the others are not)."""
+        answers = [read_answer(exchange, self.contract, self.profile) for exchange in exchanges]
+        judgements = judge_group(self.contract, self.profile, exchanges, answers, intent)
+        self.findings_seen += len(self.recorder.record(judgements))
 
     def _authorization(self, authorization: object) -> str | None:
         if authorization is SESSION_TOKEN:

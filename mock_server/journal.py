@@ -68,7 +68,15 @@ class Journal:
             text: str = redact_body(entry.body)
             record = marshal.dumps((*fields[:-1], text))
             if not self._ring.fits(record):
-                record = marshal.dumps((*fields[:-1], f"<{len(entry.body)} bytes, too long for the journal>"))
+                # The msg can echo a KiB-long input too ("未找到挂号号 <4,096 characters>"): cut it as well,
+                # or the record overflows its slot into the next one.
+                msg = (
+                    entry.msg[:_BODY_PREVIEW] + "…"
+                    if entry.msg and len(entry.msg) > _BODY_PREVIEW
+                    else entry.msg
+                )
+                too_long = f"<{len(entry.body)} bytes, too long for the journal>"
+                record = marshal.dumps((*fields[:6], msg, *fields[7:-1], too_long))
         self._ring.append(record)
 
     def entries(self, *, limit: int | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""AUTH-1..5: the login issues a real JWT, refuses wrong passwords, and protected calls check the token."""
+"""AUTH-1..6: the login issues a real JWT, refuses wrong passwords, protected calls check the token,
+and no token anyone could forge (a well-known key, `alg: none` in any case) is accepted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from conformance.answer import AnswerKind
 from conformance.checks._support import answered, dumps
 from conformance.findings import Finding
 from conformance.http import Exchange
-from conformance.intents import ExpiredToken, ForgedToken, Plain, WrongPassword
+from conformance.intents import ExpiredToken, ForgedToken, Plain, WeakToken, WrongPassword
 from conformance.registry import CheckContext, check
 
 TOKEN_PAYLOAD = "Token"  # the success payload of the login operation (the spec's schema name)
@@ -108,3 +109,19 @@ def login_token_accepted(ctx: CheckContext, exchange: Exchange) -> Finding | Non
             exchange, kind="refused", expected="the token accepted: not status 1 or 3, not HTTP 401"
         )
     return None
+
+
+@check("AUTH-6", intents=(WeakToken,), when=answered)
+def no_forgeable_token(ctx: CheckContext, exchange: Exchange) -> Finding | None:
+    """A forgeable token is refused as a bad signature is (status 1); accepted, the finding names it."""
+    intent = ctx.intent
+    assert isinstance(intent, WeakToken)
+    refused = _refused_with(ctx, exchange, 1)
+    if refused is None or not ctx.answer.succeeded:
+        return refused
+    return ctx.finding(
+        exchange,
+        kind=f"accepted {intent.variant}",
+        received=f"a token forged as {intent.variant} was accepted ({ctx.answer.summary}): {intent.remedy}",
+        expected="status 1, never 0: anyone can forge this token",
+    )

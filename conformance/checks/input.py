@@ -1,4 +1,5 @@
-"""INP-1 (invalid input answers status 5) and INP-2 (an unknown registration is no bill).
+"""INP-1 (invalid input answers status 5), INP-2 (an unknown registration is no bill), INP-3 (valid
+requests are accepted).
 
 INP-1 as CONTRACT.md reads it: malformed JSON, an empty or non-object body, a missing field or
 a wrong JSON type need status 5, never 0, never a 5xx. Edge input the document does not settle
@@ -14,7 +15,15 @@ from conformance.checks._support import answered
 from conformance.classify import classify_body
 from conformance.findings import Finding
 from conformance.http import Exchange
-from conformance.intents import InputKind, InvalidInput, Recorded, UnknownRegistration
+from conformance.intents import (
+    BoundaryValue,
+    InputKind,
+    InvalidInput,
+    RaceAttempt,
+    Recorded,
+    UnknownRegistration,
+    ValidRequest,
+)
 from conformance.registry import CheckContext, check
 from his_contract import Basis
 
@@ -34,15 +43,18 @@ def input_kind(ctx: CheckContext, exchange: Exchange) -> InputKind | None:
 
 
 def _judges_invalid_input(ctx: CheckContext, exchange: Exchange) -> bool:
+    if isinstance(ctx.intent, BoundaryValue):
+        return answered(ctx, exchange)
     return answered(ctx, exchange) and input_kind(ctx, exchange) is not None
 
 
-@check("INP-1", intents=(InvalidInput, Recorded), when=_judges_invalid_input)
+@check("INP-1", intents=(InvalidInput, Recorded, BoundaryValue), when=_judges_invalid_input)
 def invalid_input_refused(ctx: CheckContext, exchange: Exchange) -> Finding | None:
     """Status 5 for invalid input; for edge input any non-zero status short of a 5xx is at most advice."""
     kind = input_kind(ctx, exchange)
-    assert kind is not None
     answer = ctx.answer
+    if kind is None:
+        return _boundary_value_answered(ctx, exchange)
     expected = _EXPECTED_EDGE if kind.edge else _EXPECTED
     if answer.server_error:
         return ctx.finding(exchange, kind=f"{kind}:5xx", expected=expected)
@@ -55,7 +67,12 @@ def invalid_input_refused(ctx: CheckContext, exchange: Exchange) -> Finding | No
     return ctx.finding(exchange, kind=f"{kind}:{got}", expected=expected, basis=basis)
 
 
-@check("INP-2", intents=(UnknownRegistration,), when=answered)
+def _answered_with_envelope_or_refusal(ctx: CheckContext, exchange: Exchange) -> bool:
+    """A page that is not an envelope (an HTML 500 for a quote) is ENV-1's or ENV-5's, not INP-2's."""
+    return answered(ctx, exchange) and ctx.answer.kind is not AnswerKind.NOT_AN_ENVELOPE
+
+
+@check("INP-2", intents=(UnknownRegistration,), when=_answered_with_envelope_or_refusal)
 def unknown_registration_refused(ctx: CheckContext, exchange: Exchange) -> Finding | None:
     """A non-zero status and no bill; 6 (His内部验证错误) is the status the kit recommends."""
     answer = ctx.answer
@@ -65,3 +82,41 @@ def unknown_registration_refused(ctx: CheckContext, exchange: Exchange) -> Findi
     if answer.status == RECOMMENDED_UNKNOWN_STATUS:
         return None
     return ctx.finding(exchange, kind=f"status-{answer.status}", expected=expected, basis=Basis.ADVICE)
+
+
+def _boundary_value_answered(ctx: CheckContext, exchange: Exchange) -> Finding | None:
+    """A boundary value that keeps the schema (64 characters, 𠀀, NUL ...): any status but 0, no 5xx."""
+    intent = ctx.intent
+    assert isinstance(intent, BoundaryValue)
+    answer = ctx.answer
+    if answer.kind is AnswerKind.NOT_AN_ENVELOPE or (not answer.server_error and answer.status != 0):
+        return None  # a page that is no envelope is ENV-1's or ENV-5's
+    return ctx.finding(
+        exchange,
+        kind=f"boundary:{'5xx' if answer.server_error else 'status-0'}",
+        received=f"{intent.label} in {intent.field}: {answer.summary}",
+        expected=_EXPECTED_BOUNDARY,
+    )
+
+
+_EXPECTED_BOUNDARY = "any status but 0 (the value names nothing real), never a 5xx"
+_EXPECTED_ACCEPTED = "a valid request accepted: never status 5 (入参参数错误)"
+
+
+@check("INP-3", intents=(ValidRequest, RaceAttempt), when=answered)
+def valid_request_accepted(ctx: CheckContext, exchange: Exchange) -> Finding | None:
+    """Never status 5 for a valid request; with the run's real data, status 0 is what the kit expects."""
+    answer, intent = ctx.answer, ctx.intent
+    if answer.kind is AnswerKind.HTTP_INVALID_INPUT or answer.status == 5:
+        received = answer.summary
+        if isinstance(intent, RaceAttempt) and intent.diagnosis:
+            received += f"; {intent.diagnosis}"
+        return ctx.finding(exchange, kind="status-5", received=received, expected=_EXPECTED_ACCEPTED)
+    if isinstance(intent, ValidRequest) and not answer.succeeded:
+        return ctx.finding(
+            exchange,
+            kind=f"status-{answer.status}",
+            expected="status 0: the credentials and the registration are real",
+            basis=Basis.ADVICE,
+        )
+    return None

@@ -42,6 +42,11 @@ def test_broken_server_fails_with_its_rule(
     assert module.EXPECTED in run.failed_rules(), (
         f"{module.EXPECTED} not among {run.failed_rules()}:\n{run.output}"
     )
+    if hasattr(module, "ALSO_FAILS"):
+        # Exactly its rule (and the ones named): one defect reported under unrelated rules as well
+        # would leave a vendor guessing which one it breaks.
+        expected = {module.EXPECTED, *module.ALSO_FAILS}
+        assert run.failed_rules() == expected, f"{sorted(run.failed_rules())}, not {sorted(expected)}"
     # The console names the rule, what came back and how to reproduce it.
     assert f"FAILED {module.EXPECTED}" in run.output
     assert "Reproduce: curl" in run.output

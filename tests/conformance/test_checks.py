@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
+from conformance.answer import read_answer
 from conformance.http import Exchange, Problem
 from conformance.intents import (
     BillAfterSettle,
+    BillAfterSomeoneElses,
     BillAfterWrongMoney,
+    BoundaryValue,
     ExpiredToken,
     ForgedToken,
     Fuzzed,
@@ -24,22 +27,30 @@ from conformance.intents import (
     Intent,
     InvalidInput,
     Plain,
+    Race,
+    RaceAttempt,
     Recorded,
     ReplayOf,
     Settle,
     SettleAgain,
+    SomeoneElses,
     UnknownRegistration,
+    ValidRequest,
+    WeakToken,
     WrongMoney,
     WrongPassword,
 )
 from conformance.profiles import LENIENT, STRICT, Profile
+from conformance.registry import judge_group
 from his_contract import Basis, load_spec
 from tests.conformance.broken.base import CorrectHis, make_token
-from tests.conformance.exchanges import envelope, exchange, judge
+from tests.conformance.exchanges import CONTRACT, envelope, exchange, judge
 from tests.support.spec_examples import example_bill
 
 LOGIN, BILL, SETTLE = "login", "getUnSettleBillByDoctor", "settleByDoctor"
 HELD, DOCUMENT, ADVICE, NOT_JUDGED = "held", "document", "advice", "not judged"
+# Judged, but never a finding: the rule leaves the case to another (a page that is no envelope to ENV-5).
+NOT_JUDGED_AS_FINDING = "no finding"
 TOKEN = make_token()
 SETTLE_BODY = {
     "CardNo": "C000123456",
@@ -102,6 +113,10 @@ def error(operation_id: str, status: int, request: Any = None, **kwargs: Any) ->
 
 
 BILL_OF_RECORD = example_bill()
+BOUNDARY = BoundaryValue(field="RegNo", label="a character outside the BMP")
+WEAK = WeakToken(variant='HS256 signed with the well-known key "secret"', remedy="rotate the key")
+OTHER_CARD = SomeoneElses(bill=BILL_OF_RECORD, changed="CardNo")
+BILL_AFTER_OTHER_CARD = BillAfterSomeoneElses(bill=BILL_OF_RECORD, changed="CardNo")
 FIRST_RECEIPT = receipt()
 MISSING = InvalidInput(kind=InputKind.MISSING_FIELD)
 EMPTY = InvalidInput(kind=InputKind.EMPTY_STRING)
@@ -307,6 +322,64 @@ CASES: dict[str, Case] = {
     # TRN-1
     "trn1-in-time": Case("TRN-1", HELD, bill_answer()),
     "trn1-timeout": Case("TRN-1", DOCUMENT, exchange(BILL, no_response=True, problem=Problem.TIMEOUT)),
+    # INP-1 on boundary values (valid strings: any status but 0, a page that is no envelope is ENV-5's)
+    "inp1-boundary-status-6": Case("INP-1", HELD, error(BILL, 6, {"RegNo": "HISCONF\U00020000"}), BOUNDARY),
+    "inp1-boundary-status-5": Case("INP-1", HELD, error(BILL, 5, {"RegNo": "HISCONF\U00020000"}), BOUNDARY),
+    "inp1-boundary-a-bill": Case("INP-1", DOCUMENT, bill_answer(), BOUNDARY),
+    "inp1-boundary-envelope-500": Case(
+        "INP-1", DOCUMENT, error(BILL, 2, {"RegNo": "x"}, http_status=500), BOUNDARY
+    ),
+    "inp1-boundary-html-500-is-env5s": Case(
+        "INP-1",
+        NOT_JUDGED_AS_FINDING,
+        exchange(
+            BILL,
+            request={"RegNo": "x"},
+            raw_answer=b"<h1>500</h1>",
+            http_status=500,
+            content_type="text/html",
+        ),
+        BOUNDARY,
+    ),
+    # INP-2 on lookalikes: a page that is no envelope is ENV-1's or ENV-5's
+    "inp2-lookalike-html-500": Case(
+        "INP-2",
+        NOT_JUDGED,
+        exchange(BILL, raw_answer=b"<h1>500</h1>", http_status=500, content_type="text/html"),
+        UnknownRegistration(variant="a lone quote"),
+    ),
+    # INP-3
+    "inp3-accepted": Case("INP-3", HELD, bill_answer(), ValidRequest()),
+    "inp3-status-5": Case("INP-3", DOCUMENT, error(BILL, 5), ValidRequest()),
+    "inp3-problem-json-lenient": Case(
+        "INP-3",
+        DOCUMENT,
+        exchange(BILL, {"title": "bad"}, http_status=400, content_type="application/problem+json"),
+        ValidRequest(),
+        LENIENT,
+    ),
+    "inp3-status-6-is-advice": Case("INP-3", ADVICE, error(BILL, 6), ValidRequest()),
+    "inp3-race-loser-status-6": Case(
+        "INP-3", HELD, error(SETTLE, 6, SETTLE_BODY), RaceAttempt(bill=BILL_OF_RECORD)
+    ),
+    "inp3-race-status-5": Case(
+        "INP-3", DOCUMENT, error(SETTLE, 5, SETTLE_BODY), RaceAttempt(bill=BILL_OF_RECORD, diagnosis="why")
+    ),
+    # AUTH-6
+    "auth6-status-1": Case("AUTH-6", HELD, error(BILL, 1), WEAK),
+    "auth6-401-lenient": Case(
+        "AUTH-6", HELD, exchange(BILL, raw_answer=b"", http_status=401, content_type=None), WEAK, LENIENT
+    ),
+    "auth6-accepted": Case("AUTH-6", DOCUMENT, bill_answer(), WEAK),
+    "auth6-status-6": Case("AUTH-6", DOCUMENT, error(BILL, 6), WEAK),
+    "auth6-not-auth3s": Case("AUTH-3", NOT_JUDGED, bill_answer(), WEAK),
+    # SET-6
+    "set6-refused": Case("SET-6", HELD, error(SETTLE, 6, SETTLE_BODY), OTHER_CARD),
+    "set6-settled": Case(
+        "SET-6", DOCUMENT, exchange(SETTLE, envelope(0, receipt()), request=SETTLE_BODY), OTHER_CARD
+    ),
+    "set6-bill-still-there": Case("SET-6", HELD, bill_answer(), BILL_AFTER_OTHER_CARD),
+    "set6-bill-gone": Case("SET-6", DOCUMENT, error(BILL, 6), BILL_AFTER_OTHER_CARD),
 }
 
 
@@ -320,7 +393,7 @@ def test_rule_on_a_synthetic_exchange(name: str) -> None:
         return
     assert case.rule in judged, f"{case.rule} did not judge the exchange: {sorted(judged)}"
     finding = judged[case.rule]
-    if case.expected == HELD:
+    if case.expected in (HELD, NOT_JUDGED_AS_FINDING):
         assert finding is None, finding
         return
     assert finding is not None, f"{case.rule} held"
@@ -330,8 +403,8 @@ def test_rule_on_a_synthetic_exchange(name: str) -> None:
 
 
 def test_every_rule_has_a_held_and_a_broken_case() -> None:
-    held = {case.rule for case in CASES.values() if case.expected == HELD}
-    broken = {case.rule for case in CASES.values() if case.expected in (DOCUMENT, ADVICE)}
+    held = {case.rule for case in CASES.values() if case.expected == HELD} | {"SET-7"}  # race cases below
+    broken = {case.rule for case in CASES.values() if case.expected in (DOCUMENT, ADVICE)} | {"SET-7"}
     rules = {rule.id for rule in load_spec().rules.values() if rule.group != "client"}
     assert held == rules and broken == rules, (rules - held, rules - broken)
 
@@ -348,3 +421,54 @@ def test_the_bill_is_not_changed_by_judging() -> None:
     before = copy.deepcopy(document)
     judge(bill_answer(document), Plain(), LENIENT)
     assert document == before
+
+
+# --- SET-7, a group check: the race's settlements, the replay, the bill read afterwards ------------
+
+
+def _settled(serial: str, check_out_no: str) -> Exchange:
+    return exchange(
+        SETTLE, envelope(0, receipt(CheckOutNo=check_out_no)), request={**SETTLE_BODY, "SerialNumber": serial}
+    )
+
+
+def _refused(serial: str) -> Exchange:
+    return error(SETTLE, 6, {**SETTLE_BODY, "SerialNumber": serial})
+
+
+def _judge_race(exchanges: list[Exchange]) -> Any:
+    answers = [read_answer(item, CONTRACT, STRICT) for item in exchanges]
+    judgements = judge_group(CONTRACT, STRICT, exchanges, answers, Race(bill=BILL_OF_RECORD))
+    return {judgement.rule_id: judgement.finding for judgement in judgements}["SET-7"]
+
+
+RACE_CASES: dict[str, tuple[list[Exchange], str]] = {
+    "one-winner-identical-replayed": (
+        [
+            _settled("S", "JS1"),
+            _settled("S", "JS1"),
+            _refused("S-R1"),
+            _refused("S-R2"),
+            _settled("S", "JS1"),
+        ],
+        HELD,
+    ),
+    "a-distinct-serial-won": ([_refused("S"), _settled("S-R1", "JS1"), _refused("S")], HELD),
+    "nothing-settled-is-set2s": ([_refused("S"), _refused("S-R1")], HELD),
+    "two-serials-settled": ([_settled("S", "JS1"), _settled("S-R1", "JS2")], DOCUMENT),
+    "identical-with-two-check-out-numbers": ([_settled("S", "JS1"), _settled("S", "JS2")], DOCUMENT),
+}
+
+
+@pytest.mark.parametrize("name", list(RACE_CASES))
+def test_set7_on_a_synthetic_race(name: str) -> None:
+    exchanges, expected = RACE_CASES[name]
+    finding = _judge_race(exchanges)
+
+    if expected == HELD:
+        assert finding is None, finding
+        return
+    assert finding is not None and finding.basis is Basis.DOCUMENT
+    # The finding shows every answer of the race, each with the SerialNumber it was sent with.
+    settlements = [item for item in exchanges if item.operation_id == SETTLE]
+    assert finding.received.count(": SerialNumber ") == len(settlements), finding.received

@@ -92,6 +92,11 @@ def test_impossible_login_or_registration_exits_2(
         (_url_args("http://127.0.0.1:http"), "is not a valid URL: Port could not be cast"),
         (_url_args("http://"), "--base-url 'http://' names no host"),
         (_url_args("http://:8080/"), "--base-url 'http://:8080/' names no host"),
+        (["--mock", "--race", "1"], "--race"),
+        (
+            ["--mock", "--jwt-key-list", "/nonexistent/keys.txt"],
+            "--jwt-key-list '/nonexistent/keys.txt': cannot",
+        ),
     ],
     ids=[
         "missing",
@@ -105,6 +110,8 @@ def test_impossible_login_or_registration_exits_2(
         "port-not-a-number",
         "no-host",
         "port-without-host",
+        "race-of-one",
+        "missing-key-list",
     ],
 )
 def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], reason: str) -> None:

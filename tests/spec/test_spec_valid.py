@@ -79,10 +79,10 @@ def test_error_catalogue_matches_the_document(spec: Spec) -> None:
 def test_rule_catalogue_has_every_contract_rule(spec: Spec) -> None:
     expected = (
         [f"ENV-{n}" for n in range(1, 6)]
-        + ["SCH-1", "SCH-2", "INP-1", "INP-2"]
-        + [f"AUTH-{n}" for n in range(1, 6)]
+        + ["SCH-1", "SCH-2", "INP-1", "INP-2", "INP-3"]
+        + [f"AUTH-{n}" for n in range(1, 7)]
         + [f"SEM-{n}" for n in range(1, 6)]
-        + [f"SET-{n}" for n in range(1, 6)]
+        + [f"SET-{n}" for n in range(1, 8)]
         + ["TRN-1"]
     )
     assert list(spec.rules) == expected

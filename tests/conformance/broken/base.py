@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,15 +43,17 @@ PATHS = {
 }
 
 
-def make_token(*, ttl: int = 3600, user_id: str = USER_ID) -> str:
+def make_token(*, ttl: int = 3600, user_id: str = USER_ID, key: str = SECRET) -> str:
     now = int(time.time())
     claims = {"sub": user_id, "iss": "broken-his", "iat": now, "exp": now + ttl}
-    return jwt.encode(claims, SECRET, algorithm="HS256")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyJWT warns about the short keys the AUTH-6 servers use
+        return jwt.encode(claims, key, algorithm="HS256")
 
 
-def expired_token() -> str:
+def expired_token(key: str = SECRET) -> str:
     """A token of these servers that expired a minute ago (for AUTH-4 via --expired-token)."""
-    return make_token(ttl=-60)
+    return make_token(ttl=-60, key=key)
 
 
 @dataclass(slots=True)
@@ -76,6 +80,14 @@ class CorrectHis:
         self.lock = threading.Lock()
         self.settlements: dict[str, Settlement] = {}  # BILLID -> the settlement
         self.password = PASSWORD  # `--password` changes it (redaction tests need a short one)
+
+    # The HS256 key of issued and accepted tokens (the weak-key servers of AUTH-6 change it).
+    signing_key = SECRET
+    # Processes serving the one listening socket (a race server runs two, sharing a file).
+    workers = 1
+
+    def accepted(self) -> None:
+        """Called by the accepting loop after each connection it took (a busy worker waits here)."""
 
     # --- envelope ------------------------------------------------------------------------
 
@@ -147,7 +159,8 @@ class CorrectHis:
         return None
 
     def decode_token(self, token: str) -> dict[str, Any]:
-        return jwt.decode(token, SECRET, algorithms=["HS256"])
+        claims: dict[str, Any] = jwt.decode(token, self.signing_key, algorithms=["HS256"])
+        return claims
 
     def auth_error(self, status: int, msg: str) -> Reply:
         return self.error(status, msg)
@@ -166,7 +179,7 @@ class CorrectHis:
         return bool(body.get("userId") == USER_ID and body.get("password") == self.password)
 
     def issue_token(self, user_id: str) -> str:
-        return make_token(user_id=user_id)
+        return make_token(user_id=user_id, key=self.signing_key)
 
     def get_bill(self, raw: bytes, authorization: str | None) -> Reply:
         refused = self.authenticate(authorization)
@@ -182,7 +195,7 @@ class CorrectHis:
 
     def unsettled_bill(self, reg_no: str) -> dict[str, Any] | None:
         bill = example_bill()
-        if reg_no != REG_NO or bill["BILLID"] in self.settlements:
+        if reg_no != REG_NO or self.settled(bill["BILLID"]) is not None:
             return None
         return bill
 
@@ -198,17 +211,34 @@ class CorrectHis:
         if isinstance(body, Reply):
             return body
         with self.lock:
-            bill = example_bill()
-            if body["RegSerNo"] != REG_NO or body["BILLID"] != bill["BILLID"] or body["CardNo"] != CARD_NO:
-                return self.error(6, "账单、挂号号或卡号不符")
-            done = self.settlements.get(bill["BILLID"])
-            if done is not None:
-                return self.settled_again(body, done)
-            if not self.money_ok(body, bill):
-                return self.error(6, f"结算金额 {body['Money']} 与个人自付金额 {bill['GRZFJE3']} 不符")
-            receipt = self.receipt(body, bill)
-            self.settlements[bill["BILLID"]] = Settlement(body["SerialNumber"], receipt)
-            return self.ok(receipt)
+            return self.settle_locked(body)
+
+    def settle_locked(self, body: dict[str, Any]) -> Reply:
+        """Check and record one settlement: called with the lock held (the race servers do not)."""
+        bill = example_bill()
+        if body["RegSerNo"] != REG_NO or not self.bill_id_ok(body, bill) or not self.card_ok(body):
+            return self.error(6, "账单、挂号号或卡号不符")
+        done = self.settled(bill["BILLID"])
+        if done is not None:
+            return self.settled_again(body, done)
+        if not self.money_ok(body, bill):
+            return self.error(6, f"结算金额 {body['Money']} 与个人自付金额 {bill['GRZFJE3']} 不符")
+        receipt = self.receipt(body, bill)
+        self.record_settlement(bill["BILLID"], Settlement(body["SerialNumber"], receipt))
+        return self.ok(receipt)
+
+    def bill_id_ok(self, body: dict[str, Any], bill: dict[str, Any]) -> bool:
+        return bool(body["BILLID"] == bill["BILLID"])
+
+    def card_ok(self, body: dict[str, Any]) -> bool:
+        return bool(body["CardNo"] == CARD_NO)
+
+    def settled(self, bill_id: str) -> Settlement | None:
+        """The settlement of `bill_id`, if any: the store the race servers replace."""
+        return self.settlements.get(bill_id)
+
+    def record_settlement(self, bill_id: str, settlement: Settlement) -> None:
+        self.settlements[bill_id] = settlement
 
     def money_ok(self, body: dict[str, Any], bill: dict[str, Any]) -> bool:
         return Decimal(body["Money"]) == Decimal(bill["GRZFJE3"])
@@ -339,16 +369,31 @@ def make_handler(app: CorrectHis) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    app: CorrectHis
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        super().process_request(request, client_address)
+        self.app.accepted()
+
+
 def serve_forever(app_class: type[CorrectHis]) -> None:
     """`python -m tests.conformance.broken.NAME --port P`: serve one (broken) HIS on 127.0.0.1."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--password", default=PASSWORD, help=f"the password of {USER_ID!r}")
     args = parser.parse_args()
+    # PyJWT warns on every use of the short keys the AUTH-6 servers sign with.
+    warnings.filterwarnings("ignore", message="The HMAC key is")
     app = app_class()
     app.password = args.password
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(app))
+    server = _Server(("127.0.0.1", args.port), make_handler(app))
+    server.app = app
     server.daemon_threads = True
+    for _ in range(app.workers - 1):
+        # Forked after bind: every worker accepts on the same socket, like a pre-fork server.
+        if os.fork() == 0:
+            break
     print(f"broken HIS {app_class.__name__} listening on http://127.0.0.1:{args.port}", flush=True)
     server.serve_forever()
 
