@@ -152,7 +152,7 @@ def test_fault_dropped_connection(doc: MockClient) -> None:
             timeout=10,
         )
     assert doc.admin("GET", "/settlements").json() == []
-    assert doc.admin("GET", "/requests").json()[0]["fault"] == "drop"
+    assert doc.admin("GET", "/requests").json()[0]["fault"]["kind"] == "drop"
     assert doc.settle(demo_settle_body())["status"] == 0
 
 
