@@ -49,7 +49,7 @@ def database_url(db: str) -> tuple[str, Path | None]:
     if "://" in db:
         try:
             url = make_url(db)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:
             raise StoreError(f"--db {db!r} is not a database URL: {exc}") from exc
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
@@ -214,7 +214,7 @@ def _make_engine(url: str, *, journal: bool = False) -> Engine:
         return create_engine(url, pool_size=8, max_overflow=16, connect_args=connect_args)
     database = parsed.database
     if database:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(Path(database).parent)
     # Several worker processes share the file: wait for a lock rather than failing at once.
     engine = create_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False}, pool_size=16
@@ -230,6 +230,16 @@ def _make_engine(url: str, *, journal: bool = False) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _make_folder(folder: Path) -> None:
+    """The SQLite file's folder, created when missing; a `StoreError` that names the folder otherwise."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
+        raise StoreError(f"cannot create the folder {folder} for the SQLite database --db: {reason}") from exc
 
 
 def _reason(exc: BaseException) -> str:

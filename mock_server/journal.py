@@ -80,7 +80,9 @@ class Journal:
         self.capacity = capacity
         self.host = (host or socket.gethostname())[:255]
         self._engine = database.journal_engine
-        values = {column.name: bindparam(column.name) for column in journal_table.c if column.name != "id"}
+        values: dict[str, Any] = {
+            column.name: bindparam(column.name) for column in journal_table.c if column.name != "id"
+        }
         self._insert = RawStatement(
             self._engine, insert(journal_table).values(values).returning(journal_table.c.id)
         )
