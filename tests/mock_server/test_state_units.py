@@ -32,6 +32,7 @@ from tests.support.mock import demo_settle_body
 
 LOGIN = "/api/Login/Token"
 SETTLE = "/api/MzSettle/SettleByDoctor"
+BILL = "/api/MzSettle/GetUnSettleBillByDoctor"
 OPERATIONS = ("login", "getUnSettleBillByDoctor", "getUnpayBillByDoctorAlias", "settleByDoctor")
 STATUS_CODES = (0, 1, 2, 3, 5, 6, 500)
 
@@ -245,5 +246,25 @@ def test_a_settlement_answers_its_receipt_when_the_journal_cannot_be_written(db_
         assert answer.status_code == 200 and answer.json["status"] == 0
         settled = mock.store.settlements()
         assert [s.check_out_no for s in settled] == [answer.json["response"]["CheckOutNo"]]
+    finally:
+        mock.close()
+
+
+def test_a_nul_character_gets_the_same_answer_on_every_database(db_url: str) -> None:
+    # PostgreSQL text cannot hold NUL; SQLite can. The mock answers alike on both.
+    app = create_app(Settings(db=db_url))
+    mock: HisMock = app.extensions["his_mock"]
+    try:
+        client = app.test_client()
+        token = client.post(LOGIN, json={"userId": "demo", "password": "demo"}).json["response"]
+        headers = {"Authorization": f"Bearer {token}"}
+        unknown = client.post(BILL, json={"RegNo": "16282\u000044"}, headers=headers).json
+        assert unknown["status"] == 6 and "未找到挂号号" in unknown["msg"]
+        body = demo_settle_body(SerialNumber="4200\u00001")
+        first = client.post(SETTLE, json=body, headers=headers).json
+        replay = client.post(SETTLE, json=body, headers=headers).json
+        assert first["status"] == replay["status"] == 0 and first["response"] == replay["response"]
+        other = client.post(SETTLE, json=demo_settle_body(SerialNumber="4200\\u00001"), headers=headers).json
+        assert other["status"] == 6  # only one payment settles the bill
     finally:
         mock.close()
