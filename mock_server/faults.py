@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from mock_server.database import Database, RawStatement
+from mock_server.database import Database
 from mock_server.errors import FaultError
 from mock_server.schema import faults_table
 
@@ -120,8 +120,7 @@ class FaultBoard:
         self._engine = database.engine
         columns = faults_table.c
         # The hot path's only cost when nothing is pending: one indexed read.
-        self._first = RawStatement(
-            self._engine,
+        self._first = database.statement(
             select(
                 columns.id,
                 columns.kind,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from mock_server.database import Database, RawStatement
+from mock_server.database import Database
 from mock_server.errors import SettlementConflict, StoreError
 from mock_server.fixtures import Registration
 from mock_server.schema import JWT_SECRET_KEY, meta_table, registrations_table, settlements_table
@@ -72,8 +72,7 @@ class Store:
             settlements_table, settlements_table.c.bill_id == registrations_table.c.bill_id
         )
         by_reg_no = registrations_table.c.reg_no == bindparam("reg_no")
-        self._bill_query = RawStatement(
-            engine,
+        self._bill_query = database.statement(
             select(
                 registrations_table.c.card_no,
                 registrations_table.c.bill_id,
@@ -84,8 +83,7 @@ class Store:
             .select_from(joined)
             .where(by_reg_no),
         )
-        self._settle_query = RawStatement(
-            engine,
+        self._settle_query = database.statement(
             select(
                 registrations_table.c.document, settlements_table.c.serial_number, settlements_table.c.receipt
             )
