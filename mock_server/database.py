@@ -32,8 +32,9 @@ MEMORY = ":memory:"
 SQLITE_BUSY_TIMEOUT = 30
 # Several hosts (or workers) may create the schema at the same moment: a loser retries.
 _BOOTSTRAP_ATTEMPTS = 5
-# An arbitrary number that names "his-mock creates its schema" among PostgreSQL advisory locks.
+# Arbitrary numbers that name his-mock's PostgreSQL advisory locks.
 _SCHEMA_LOCK = 0x4815_1623
+REGISTRATIONS_LOCK = 0x4815_1624
 
 
 def database_url(db: str) -> tuple[str, Path | None]:
@@ -178,14 +179,23 @@ class RawStatement:
         return rows
 
 
+def serialize(conn: Connection, key: int) -> None:
+    """Within `conn`'s transaction, wait for every other transaction holding `key` (PostgreSQL's
+    advisory lock; SQLite serialises writers by itself). For writes that read what they replace."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def _bootstrap(engine: Engine, *, display: str) -> None:
     """Create the tables and the schema version on first start, or check the version that is there."""
     for attempt in range(1, _BOOTSTRAP_ATTEMPTS + 1):
         try:
             with engine.begin() as conn:
-                if engine.dialect.name == "postgresql":
-                    # Hosts starting at once must not both create the tables.
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+                if conn.dialect.name == "sqlite":
+                    # Python's sqlite3 runs DDL outside a transaction: take the write lock first, so
+                    # no worker sees the tables before the version row that belongs to them.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                serialize(conn, _SCHEMA_LOCK)  # hosts starting at once must not both create the tables
                 found = _stored_version(conn)
                 if found is None:
                     metadata.create_all(conn)
