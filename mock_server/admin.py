@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -116,7 +115,7 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
 
     @admin.get("/faults")
     def list_faults() -> Response:
-        return _json([asdict(fault) for fault in mock.faults.pending()])
+        return _json([fault.to_document() for fault in mock.faults.pending()])
 
     @admin.post("/faults")
     def add_fault() -> Response:
@@ -128,7 +127,7 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
             pending = mock.faults.add(fault)
         except FaultError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"added": asdict(fault), "pending": asdict(pending)}, 201)
+        return _json({"added": fault.to_document(), "pending": pending.to_document()}, 201)
 
     @admin.delete("/faults")
     def clear_faults() -> Response:

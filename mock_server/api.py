@@ -1,8 +1,9 @@
 """The HIS operations of `openapi.yaml` (login, the unsettled bill, settlement): the hot path.
 
-Per call: one fault-board test, the token check, the body check with compiled validators, at most one
-indexed query for a bill fetch, a success envelope glued from pre-built bytes, one log line and one
-journal record. openapi-core is not involved per request (it checks the spec at start-up).
+Per call: one indexed read of the fault board, the token check, the body check with compiled
+validators, one indexed query for a bill fetch, a success envelope glued from pre-built bytes, one
+log line and one journal row (written before the answer leaves, so every worker and host sees it).
+openapi-core is not involved per request (it checks the spec at start-up).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, Request, Response, request
@@ -21,7 +21,7 @@ from flask import Flask, Request, Response, request
 from his_contract import Spec
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
-from mock_server.errors import ApiError, BusinessError, InvalidInput
+from mock_server.errors import ApiError, BusinessError, InvalidInput, TokenExpired
 from mock_server.faults import Fault, canonical_operation
 from mock_server.flavors import success_prefix
 from mock_server.journal import Entry
@@ -45,9 +45,15 @@ class HisApi:
 
     def __init__(self, mock: HisMock) -> None:
         self.mock = mock
-        self._login_ok = success_prefix("获取成功")
-        self._bill_ok = success_prefix("获取成功")
-        self._settle_ok = success_prefix("结算成功")
+        self._success_msg = {
+            "login": "获取成功",
+            "getUnSettleBillByDoctor": "获取成功",
+            "getUnpayBillByDoctorAlias": "获取成功",
+            "settleByDoctor": "结算成功",
+        }
+        self._login_ok = success_prefix(self._success_msg["login"])
+        self._bill_ok = success_prefix(self._success_msg["getUnSettleBillByDoctor"])
+        self._settle_ok = success_prefix(self._success_msg["settleByDoctor"])
         self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
         self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
         self.access_log = AccessLog()
@@ -97,6 +103,7 @@ class HisApi:
     def _view(self, operation_id: str, protected: bool, handler: Handler) -> Callable[[], Response]:
         mock = self.mock
         fault_key = canonical_operation(operation_id)
+        success_msg = self._success_msg[operation_id]
 
         def view() -> Response:
             started = time.perf_counter()
@@ -105,20 +112,32 @@ class HisApi:
             status: int | None = None
             msg: str | None = None
             fault = None
+            user_id: str | None = None
             try:
-                fault = None if mock.faults.idle else mock.faults.take(fault_key)
+                fault = mock.faults.take(fault_key)
                 early = None if fault is None else self._apply(fault, req)
                 if early is not None:
                     response = early
                 else:
                     # Read the body first so the journal shows it even when the token is refused.
                     raw, oversized = _read_body(req)
-                    claims = mock.tokens.verify(req.headers.get("Authorization")) if protected else None
+                    claims = None
+                    if protected:
+                        authorization = req.headers.get("Authorization")
+                        try:
+                            claims = mock.tokens.verify(authorization)
+                        except TokenExpired:
+                            # The journal names an expired token's user too (its signature is good).
+                            user_id = mock.tokens.owner(authorization)
+                            raise
+                        user_id = claims.user_id
                     if oversized is not None:
                         raise oversized
                     body = mock.checker.body(operation_id, raw, req.mimetype)
                     response = handler(body, claims)
-                    status = 0
+                    status, msg = 0, success_msg
+                    if not protected:
+                        user_id = body.get("userId")  # a login's token belongs to the user who logged in
             except ApiError as exc:
                 status, msg = exc.status, exc.msg
                 response = mock.flavor.error(exc)
@@ -128,7 +147,17 @@ class HisApi:
                 response = mock.flavor.error(
                     ApiError("未知错误：HIS 模拟服务内部异常", exc.__class__.__name__, status=500)
                 )
-            self._account(req, operation_id, started, response.status_code, status, msg, raw, fault)
+            self._account(
+                req,
+                operation_id,
+                started,
+                http_status=response.status_code,
+                status=status,
+                msg=msg,
+                raw=raw,
+                fault=fault,
+                user_id=user_id,
+            )
             return response
 
         view.__name__ = f"his_{operation_id}"
@@ -161,11 +190,13 @@ class HisApi:
         req: Request,
         operation_id: str,
         started: float,
+        *,
         http_status: int,
         status: int | None,
         msg: str | None,
         raw: bytes,
         fault: Fault | None,
+        user_id: str | None,
     ) -> None:
         """One log line and one journal record per call."""
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -175,9 +206,8 @@ class HisApi:
             f"{req.method} {req.path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
         headers = req.headers
-        self.mock.journal.record(
+        self.mock.journal.append(
             Entry(
-                time=datetime.now(),
                 method=req.method,
                 path=req.path,
                 operation_id=operation_id,
@@ -188,7 +218,8 @@ class HisApi:
                 authorization=headers.get("Authorization"),
                 content_type=headers.get("Content-Type"),
                 body=raw,
-                fault=None if fault is None else fault.kind,
+                user_id=user_id,
+                fault=fault,
             )
         )
 
