@@ -47,5 +47,9 @@ class BudgetExhausted(Exception):
     """
 
 
+class RunTimeUp(Exception):
+    """The run's time limit (--max-time) is reached; the run reports what it checked until then."""
+
+
 class ServerStopped(Exception):
     """The server stopped answering (several timeouts in a row); further requests would only hang."""

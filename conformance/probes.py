@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION
+from conformance.diagnosis import no_api_reason, unreachable_reason
 from conformance.errors import LoginImpossible, RegistrationUnusable, ServerUnreachable
-from conformance.http import Problem
 from conformance.rules import (
     AnswerKind,
     expect_auth_failure,
@@ -53,11 +53,13 @@ def login(session: Session) -> None:
         {"userId": target.user_id, "password": target.password},
         purpose="login with the given credentials",
     )
+    unreachable = unreachable_reason(exchange, target.base_url)
+    if unreachable is not None:
+        raise ServerUnreachable(unreachable)
+    no_api = no_api_reason(exchange, is_envelope=answer.envelope is not None)
+    if no_api is not None:
+        raise ServerUnreachable(no_api)
     if answer.kind is AnswerKind.NO_RESPONSE:
-        if exchange.problem is Problem.CONNECTION:
-            raise ServerUnreachable(
-                f"cannot reach {target.base_url}: no HTTP answer to POST /api/Login/Token"
-            )
         raise RunAborted("the login did not answer, so no protected call can be made")
     refused = answer.kind is AnswerKind.HTTP_AUTH_FAILURE or (
         answer.kind is AnswerKind.ENVELOPE and answer.status not in (None, 0)

@@ -10,14 +10,23 @@ that stopped answering ends the run early, with the unchecked rules marked skipp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION, Contract
-from conformance.errors import BudgetExhausted, ServerStopped, UsageError
+from conformance.errors import BudgetExhausted, RunTimeUp, ServerStopped, UsageError
 from conformance.flows import SETTLEMENT_RULES, settlement_flow
 from conformance.fuzz import fuzz_operation, fuzzable_operations
 from conformance.http import Transport
+from conformance.options import (
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_MAX_REQUESTS,
+    DEFAULT_MAX_TIME,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_TIMEOUT,
+)
 from conformance.probes import RunAborted, auth_probes, fetch_bill, input_probes, login
 from conformance.profiles import Profile
 from conformance.redact import Redactor
@@ -26,21 +35,29 @@ from conformance.session import Session
 from conformance.target import Target
 from his_contract import load_spec
 
-DEFAULT_MAX_EXAMPLES = 25
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_REQUESTS = 2000
-DEFAULT_RATE_LIMIT = 0.0
 
-
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Limits:
     """How much the run may ask of the deployment."""
 
     max_examples: int = DEFAULT_MAX_EXAMPLES
     timeout: float = DEFAULT_TIMEOUT
+    max_time: float = DEFAULT_MAX_TIME
     max_requests: int = DEFAULT_MAX_REQUESTS
     rate_limit: float = DEFAULT_RATE_LIMIT
     seed: int = 0
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Limits:
+        """The limits out of `conformance.options.option_values`."""
+        return cls(
+            max_examples=values["max_examples"],
+            timeout=values["timeout"],
+            max_time=values["max_time"],
+            max_requests=values["max_requests"],
+            rate_limit=values["rate_limit"],
+            seed=values["seed"],
+        )
 
     def __post_init__(self) -> None:
         """Refuse limits no run can keep (the pytest entry's options are not range-checked by click)."""
@@ -49,6 +66,7 @@ class Limits:
             for name, value, ok, bound in (
                 ("max-examples", self.max_examples, self.max_examples >= 0, ">= 0"),
                 ("timeout", self.timeout, self.timeout > 0, "> 0"),
+                ("max-time", self.max_time, self.max_time > 0, "> 0"),
                 ("max-requests", self.max_requests, self.max_requests >= 1, ">= 1"),
                 ("rate-limit", self.rate_limit, self.rate_limit >= 0, ">= 0"),
             )
@@ -67,6 +85,7 @@ def run_conformance(
     mock: bool = False,
 ) -> Recorder:
     """Check the deployment at `target.base_url`; returns the per-rule results."""
+    run_deadline = time.monotonic() + limits.max_time
     contract = Contract(load_spec())
     settlement_path = contract.operation(SETTLEMENT_OPERATION).path
     transport = Transport(
@@ -75,6 +94,7 @@ def run_conformance(
         max_requests=limits.max_requests,
         rate_limit=limits.rate_limit,
         forbidden_paths=frozenset() if target.allow_settlement else frozenset({settlement_path}),
+        run_deadline=run_deadline,
     )
     redactor = Redactor()
     redactor.add_password(target.password)
@@ -91,7 +111,7 @@ def run_conformance(
     session = Session(contract, profile, transport, recorder, target, progress)
     try:
         _phases(session, limits)
-    except (BudgetExhausted, ServerStopped, RunAborted) as stop:
+    except (BudgetExhausted, ServerStopped, RunTimeUp, RunAborted) as stop:
         recorder.note(f"the run ended early: {stop}")
         for result in recorder.results.values():
             if not result.checks:

@@ -70,11 +70,15 @@ def test_his_mock_ignores_credentials_meant_for_a_deployment() -> None:
         ),
         (("--his-base-url", "ftp://x", *CREDENTIALS), "--his-base-url must start with http"),
         (("--his-base-url", "http://x", *CREDENTIALS, "--his-rate-limit", "-1"), "rate-limit must be >= 0"),
+        (("--his-base-url", "http://x/?a=1", *CREDENTIALS), "--his-base-url 'http://x/?a=1' has a query"),
+        ((), "no --his-base-url and no --his-mock"),
+        (("--his-base-url", ""), "an empty --his-base-url and no --his-mock"),
     ],
-    ids=["port", "scheme", "rate-limit"],
+    ids=["port", "scheme", "rate-limit", "query", "no-deployment", "empty-base-url"],
 )
-def test_the_pytest_entry_checks_options_like_the_cli(args: tuple[str, ...], reason: str) -> None:
+def test_the_pytest_entry_refuses_bad_options_as_a_usage_error(args: tuple[str, ...], reason: str) -> None:
     completed = pytest_entry(*args)
 
-    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert completed.returncode == pytest.ExitCode.USAGE_ERROR, completed.stdout + completed.stderr
     assert f"his-conformance: error: {reason}" in completed.stdout + completed.stderr
+    assert " passed" not in completed.stdout and " skipped" not in completed.stdout
