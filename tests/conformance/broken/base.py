@@ -31,11 +31,10 @@ HOSPITAL = {
     "HospitalAdd": "广州市越秀区示例路1号",
     "HospitalTel": "020-12345678",
 }
-PATHS = {
-    "/api/Login/Token": "login",
-    "/api/MzSettle/GetUnSettleBillByDoctor": "getUnSettleBillByDoctor",
-    "/api/MzSettle/SettleByDoctor": "settleByDoctor",
-}
+LOGIN_PATH = "/api/Login/Token"
+BILL_PATH = "/api/MzSettle/GetUnSettleBillByDoctor"
+SETTLE_PATH = "/api/MzSettle/SettleByDoctor"
+PATHS = {LOGIN_PATH: "login", BILL_PATH: "getUnSettleBillByDoctor", SETTLE_PATH: "settleByDoctor"}
 
 
 def make_token(*, ttl: int = 3600, user_id: str = USER_ID) -> str:
