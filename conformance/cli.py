@@ -1,6 +1,7 @@
 """`his-conformance`: check an HIS deployment against the contract, or `--mock` to check his-mock.
 
-Exit codes: 0 conformant; 1 one or more rules broken; 2 could not run (bad arguments, server
+Exit codes: 0 conformant; 1 one or more rules broken (document findings; advice too with
+`--fail-on advice`); 2 could not run (bad arguments, server
 unreachable, login impossible, unusable registration), with a one-line reason on stderr.
 """
 
@@ -22,6 +23,7 @@ from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
 from conformance.runner import Limits, run_conformance
 from conformance.target import Options, open_target
+from his_contract import Basis
 
 EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 FC = TypeVar("FC", bound=Callable[..., Any])
@@ -82,7 +84,14 @@ def cli(
         with open_target(options, chosen.name, progress) as target:
             if not options.mock:
                 progress(f"his-conformance: {target.base_url} (profile {chosen.name}, seed {limits.seed})")
-            recorder = run_conformance(target, chosen, limits, progress=progress, mock=options.mock)
+            recorder = run_conformance(
+                target,
+                chosen,
+                limits,
+                progress=progress,
+                mock=options.mock,
+                fail_on=Basis(values["fail_on"]),
+            )
         _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
         click.echo(f"his-conformance: error: {error}", err=True)

@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 import h11
 
-from conformance.errors import BudgetExhausted, RunTimeUp, ServerStopped
+from conformance.errors import BudgetExhausted, ForbiddenRequest, RunTimeUp, ServerStopped, UnsendableRequest
 
 # A bill with dozens of fee categories is tens of kilobytes; megabytes mean something is wrong.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -138,10 +138,6 @@ class Exchange:
         if self.problem is Problem.TIMEOUT:
             text += f" ({self.elapsed:.1f} s)"
         return f"{text}: {self.detail}" if self.detail else text
-
-
-class UnsendableRequest(Exception):
-    """The request cannot be put on the wire (e.g. a generated header value HTTP cannot carry)."""
 
 
 @dataclass(slots=True)
@@ -270,10 +266,6 @@ class Transport:
                 self._idle.append(connection)
                 return
         connection.close()
-
-
-class ForbiddenRequest(RuntimeError):
-    """A request the run was not allowed to send (a bug in a planner, never the server's doing)."""
 
 
 def join_url(base_url: str, path: str) -> str:

@@ -20,6 +20,9 @@ DEFAULT_MAX_TIME = 900.0
 DEFAULT_MAX_REQUESTS = 2000
 DEFAULT_RATE_LIMIT = 0.0
 
+# The values of his_contract.Basis (not imported: this module must stay light; a test compares them).
+FAIL_ON_CHOICES = ("document", "advice")
+
 Kind = Literal["text", "flag", "int", "float", "choice"]
 
 
@@ -120,6 +123,13 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         default=DEFAULT_MAX_REQUESTS,
         minimum=1,
         help="Request budget: the run stops sending after this many requests.",
+    ),
+    OptionSpec(
+        name="fail-on",
+        kind="choice",
+        default="document",
+        choices=FAIL_ON_CHOICES,
+        help="document: exit 1 only where the deployment breaks the document; advice: the kit's advice too.",
     ),
     OptionSpec(
         name="rate-limit",

@@ -61,6 +61,7 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
     from conformance.profiles import get_profile
     from conformance.runner import Limits, run_conformance
     from conformance.target import Options, open_target
+    from his_contract import Basis
 
     config = request.config
     values = option_values({spec.dest: config.getoption(f"his_{spec.dest}") for spec in RUN_OPTIONS})
@@ -89,7 +90,14 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
         limits = Limits.from_values(values)
         profile = get_profile(values["profile"])
         with open_target(options, profile.name, progress) as target:
-            yield run_conformance(target, profile, limits, progress=progress, mock=options.mock)
+            yield run_conformance(
+                target,
+                profile,
+                limits,
+                progress=progress,
+                mock=options.mock,
+                fail_on=Basis(values["fail_on"]),
+            )
     except UsageError as error:
         _usage_error(str(error))
     except ConformanceError as error:

@@ -11,9 +11,11 @@ from his_contract.jsonbounds import MAX_DEPTH, loads_bounded
 from his_contract.money import AMOUNT_TOLERANCE, format_amount, parse_amount
 from his_contract.semantics import SemanticViolation, check_bill, check_receipt
 from his_contract.spec import (
+    Basis,
     ErrorCode,
     Operation,
     Rule,
+    Severity,
     Spec,
     load_spec,
     spec_path,
@@ -21,6 +23,7 @@ from his_contract.spec import (
 
 __all__ = [
     "AMOUNT_TOLERANCE",
+    "Basis",
     "ErrorCode",
     "HisContractError",
     "JsonBoundsError",
@@ -28,6 +31,7 @@ __all__ = [
     "Operation",
     "Rule",
     "SemanticViolation",
+    "Severity",
     "Spec",
     "SpecError",
     "check_bill",
