@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 import click
 
 from conformance.errors import ConformanceError
+from conformance.escape import one_line, visible
 from conformance.html_report import write_html
 from conformance.options import RUN_OPTIONS, OptionSpec, option_values
 from conformance.profiles import get_profile
+from conformance.provenance import command_line
 from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
 from conformance.runner import Limits, run_conformance
@@ -91,33 +93,43 @@ def cli(
                 progress=progress,
                 mock=options.mock,
                 fail_on=Basis(values["fail_on"]),
+                command_line=command_line("his-conformance", values),
             )
-        _write_reports(recorder, junit_xml, report, json_path)
+        written = _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
-        click.echo(f"his-conformance: error: {error}", err=True)
+        click.echo(f"his-conformance: error: {one_line(str(error))}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     except OSError as error:
-        click.echo(f"his-conformance: error: cannot write a report: {error}", err=True)
+        click.echo(f"his-conformance: error: cannot write a report: {one_line(str(error))}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     click.echo(console_summary(recorder))
+    for kind, path in written:
+        click.echo(f"{kind} report written to {one_line(str(path.resolve()))}")
     sys.exit(recorder.exit_code)
 
 
 def _echo(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(visible(line), err=True)
 
 
 def _silent(line: str) -> None:
     del line
 
 
-def _write_reports(recorder: Recorder, junit: Path | None, html: Path | None, json_path: Path | None) -> None:
-    if junit is not None:
-        write_junit(recorder, junit)
-    if html is not None:
-        write_html(recorder, html)
-    if json_path is not None:
-        write_json(recorder, json_path)
+def _write_reports(
+    recorder: Recorder, junit: Path | None, html: Path | None, json_path: Path | None
+) -> list[tuple[str, Path]]:
+    """Write the reports asked for; (kind, path) of each, for the console's last lines."""
+    written = []
+    for kind, path, write in (
+        ("JUnit XML", junit, write_junit),
+        ("HTML", html, write_html),
+        ("JSON", json_path, write_json),
+    ):
+        if path is not None:
+            write(recorder, path)
+            written.append((kind, path))
+    return written
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ result is valid in a terminal, in XML 1.0 and in UTF-8; HTML escapes it on top.
 
 from __future__ import annotations
 
+import html
 import re
 
 # C0 controls except tab and newline, DEL, C1 controls, surrogates, the noncharacters U+FFFE/U+FFFF
@@ -46,3 +47,18 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def xml_text(text: str) -> str:
     """`text` as XML 1.0 can carry it (a last line of defence behind `visible`)."""
     return _NOT_XML.sub(_escape, visible(text))
+
+
+def html_text(text: str) -> str:
+    """`text` for an HTML page: visible escapes, then HTML's own (`<`, `&`, quotes)."""
+    return html.escape(visible(text))
+
+
+# Valid raw in JSON, but not in a UTF-8 file (lone surrogates) or a terminal (DEL, C1 controls).
+_JSON_RAW_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(text: str) -> str:
+    """A JSON document (as `json.dumps(..., ensure_ascii=False)` writes it) with every character
+    a file or a terminal cannot take as a JSON escape: the same document, only safe to write."""
+    return _JSON_RAW_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -139,6 +139,20 @@ class Exchange:
             text += f" ({self.elapsed:.1f} s)"
         return f"{text}: {self.detail}" if self.detail else text
 
+    @property
+    def arrived(self) -> str:
+        """What had arrived when the exchange ended, for a finding on an incomplete one."""
+        response = self.response
+        if response is not None:
+            promised = response.header("Content-Length")
+            of = f" of {promised}" if promised and promised.strip().isdigit() else ""
+            return f"HTTP {response.status} and its headers, then {len(response.body)}{of} body bytes"
+        if not self.partial:
+            return "nothing"
+        snippet = self.partial[:80].decode("latin-1")
+        more = "…" if len(self.partial) > 80 else ""
+        return f"{len(self.partial)} bytes, no complete status line and headers: {snippet!r}{more}"
+
 
 @dataclass(slots=True)
 class Transport:

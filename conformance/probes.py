@@ -28,8 +28,10 @@ from conformance.intents import (
     WrongPassword,
 )
 from conformance.session import Session
+from his_contract import loads_bounded
 
 WRONG_PASSWORD = "his-conformance-wrong-password"
+WRONG_PASSWORD_2 = WRONG_PASSWORD + "-2"  # when the real password happens to be the first
 # The password of the INP-1 login bodies: invalid input gets status 5 whatever the password, and
 # these bodies (malformed, truncated, retyped) end up in findings, where the real one must not be.
 PROBE_PASSWORD = "his-conformance-probe-password"
@@ -76,6 +78,7 @@ def login(session: Session) -> None:
         raise RunAborted("the login answered no token, so no protected call can be made")
     session.token = token
     session.recorder.redactor.add_token(token)
+    session.secrets = session.secrets.with_token(token)
 
 
 def fetch_bill(session: Session, *, purpose: str = "fetch the bill of --reg-no") -> Mapping[str, Any] | None:
@@ -97,7 +100,7 @@ def fetch_bill(session: Session, *, purpose: str = "fetch the bill of --reg-no")
 def auth_probes(session: Session) -> None:
     """AUTH-2 (wrong password), AUTH-3 (missing, garbage, tampered, alg none, wrong scheme), AUTH-4."""
     target = session.target
-    wrong = WRONG_PASSWORD if WRONG_PASSWORD != target.password else WRONG_PASSWORD + "-2"
+    wrong = WRONG_PASSWORD if WRONG_PASSWORD != target.password else WRONG_PASSWORD_2
     session.call(
         LOGIN_OPERATION,
         {"userId": target.user_id, "password": wrong},
@@ -141,7 +144,7 @@ def tamper(token: str) -> str:
     """The token with its payload changed (sub and a marker claim) and its signature kept."""
     header, payload, signature = token.split(".")
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = loads_bounded(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except ValueError:
         claims = None
     if isinstance(claims, dict):
@@ -253,3 +256,8 @@ def invalid_bodies(
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def probe_passwords() -> tuple[str, ...]:
+    """Every password the probes submit besides the real one: SEC-1 watches for their echo too."""
+    return (PROBE_PASSWORD, WRONG_PASSWORD, WRONG_PASSWORD_2)

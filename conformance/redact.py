@@ -20,6 +20,9 @@ from conformance.secret_forms import SecretMatcher
 PASSWORD_PLACEHOLDER = "${HIS_PASSWORD}"
 TOKEN_PLACEHOLDER = "${HIS_TOKEN}"
 REDACTED = "***"
+# Longer than any form of a secret a preview could cut (a password of 100 characters, each
+# written as a 12-character percent-encoding of a 4-byte character, is 1,200).
+_PREVIEW_MARGIN = 4096
 
 
 @dataclass(slots=True)
@@ -62,6 +65,21 @@ class Redactor:
         if body is None:
             return ""
         return self.text(body.decode("utf-8", errors="replace"))
+
+    def preview(self, body: bytes | None, limit: int) -> str:
+        """The first `limit` characters of `body` as text, secrets replaced, and how much is cut.
+
+        Only a window is redacted (a 4 MiB answer would take seconds per secret): the window
+        reaches far enough beyond `limit` that a secret, in any of its forms, starting before the
+        cut is found whole, and is cut after redaction, so no part of a secret is shown.
+        """
+        if body is None:
+            return ""
+        text = body[: 4 * (limit + _PREVIEW_MARGIN)].decode("utf-8", errors="replace")
+        shown = self.text(text[: limit + _PREVIEW_MARGIN])
+        if len(text) <= limit + _PREVIEW_MARGIN and len(shown) <= limit:
+            return shown
+        return shown[:limit] + f"… ({len(body)} bytes in all)"
 
     def headers(self, headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
         return [(name, self.header(name, value)) for name, value in headers]

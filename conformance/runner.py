@@ -27,10 +27,12 @@ from conformance.options import (
     DEFAULT_RATE_LIMIT,
     DEFAULT_TIMEOUT,
 )
-from conformance.probes import auth_probes, fetch_bill, input_probes, login
+from conformance.probes import auth_probes, fetch_bill, input_probes, login, probe_passwords
 from conformance.profiles import Profile
+from conformance.provenance import provenance
 from conformance.redact import Redactor
 from conformance.results import Recorder, RunInfo
+from conformance.secret_forms import watched_secrets
 from conformance.session import Session
 from conformance.target import Target
 from his_contract import Basis, load_spec
@@ -84,6 +86,7 @@ def run_conformance(
     progress: Callable[[str], None] = print,
     mock: bool = False,
     fail_on: Basis = Basis.DOCUMENT,
+    command_line: str = "",
 ) -> Recorder:
     """Check the deployment at `target.base_url`; returns the per-rule results."""
     run_deadline = time.monotonic() + limits.max_time
@@ -107,10 +110,22 @@ def run_conformance(
         timeout=limits.timeout,
         allow_settlement=target.allow_settlement,
         mock=mock,
+        max_time=limits.max_time,
         fail_on=fail_on,
+        provenance=provenance(spec_version=_spec_version(contract), command_line=command_line),
     )
     recorder = Recorder(dict(contract.spec.rules), profile, redactor, info)
     session = Session(contract, profile, transport, recorder, target, progress)
+    session.secrets = watched_secrets(
+        target.password,
+        probes=probe_passwords(),
+        ordinary=(target.user_id, target.reg_no, target.card_no or ""),
+    )
+    if session.secrets.unwatched_reason:
+        recorder.note(
+            f"SEC-1 looks for the echo of the kit's probe passwords only: {session.secrets.unwatched_reason},"
+            " too easily found in ordinary data (it is still redacted from every report)"
+        )
     try:
         _phases(session, limits)
     except RunStopped as stop:
@@ -154,3 +169,8 @@ def _phases(session: Session, limits: Limits) -> None:
     progress(f"fuzzing with Schemathesis: {limits.max_examples} examples per operation and mode")
     for operation_id in fuzzable_operations(session):
         fuzz_operation(session, operation_id, max_examples=limits.max_examples, seed_value=limits.seed)
+
+
+def _spec_version(contract: Contract) -> str:
+    info = contract.spec.document.get("info")
+    return str(info.get("version", "unknown")) if isinstance(info, Mapping) else "unknown"

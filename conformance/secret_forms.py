@@ -106,16 +106,78 @@ class SecretMatcher:
     def replace(self, text: str, placeholder: str) -> str:
         return self.pattern.sub(lambda _: placeholder, text)
 
+    def form_of(self, found: str) -> str:
+        """In words, the form in which `found` (a match) spells the secret."""
+        if found == self.secret:
+            return "as sent"
+        if "\\\\" in found:
+            return "JSON-escaped inside a JSON string nested in a JSON string"
+        if "\\" in found:
+            return "JSON-escaped"
+        if "%" in found:
+            return "percent-encoded"
+        if "&" in found:
+            return "as HTML character references"
+        if found == self.secret.encode("utf-8").decode("latin-1"):
+            return "as UTF-8 read as Latin-1"
+        return "base64-encoded"
+
+
+@dataclass(slots=True, frozen=True)
+class WatchedSecrets:
+    """What SEC-1 looks for in every answer: the passwords the run submits, and the login token."""
+
+    password: SecretMatcher | None = None  # the run's password, when it can be told from other data
+    probes: tuple[SecretMatcher, ...] = ()  # the kit's own probe passwords
+    token: SecretMatcher | None = None
+    # Why the run's real password is not watched (empty when it is).
+    unwatched_reason: str = ""
+
+    def with_token(self, token: str) -> WatchedSecrets:
+        return WatchedSecrets(self.password, self.probes, SecretMatcher(token), self.unwatched_reason)
+
+    def passwords(self) -> list[tuple[str, SecretMatcher]]:
+        """(what it is, its matcher) for every watched password."""
+        named = [("the run's password (--password)", self.password)] if self.password else []
+        return named + [("a probe password the kit submitted", probe) for probe in self.probes]
+
+
+def watched_secrets(password: str, *, probes: tuple[str, ...], ordinary: tuple[str, ...]) -> WatchedSecrets:
+    """The passwords SEC-1 watches: the kit's own probe passwords always, and the real one when it
+    can be told from ordinary data (`ordinary`: the user id, registration and card numbers).
+
+    A short or all-digit password ("demo", "123456") also occurs innocently (as the user id, in
+    an amount or a number), and an echo of it cannot be told from such data: no finding for it.
+    Redaction replaces it all the same.
+    """
+    reason = ""
+    if len(password) < MIN_FREE_LENGTH:
+        reason = f"the password is shorter than {MIN_FREE_LENGTH} characters"
+    elif password.isdigit():
+        reason = "the password is all digits"
+    elif any(password in value for value in ordinary if value):
+        reason = "the password occurs in the user id, the registration or the card number"
+    matchers = tuple(SecretMatcher(probe) for probe in dict.fromkeys(probes) if probe and probe != password)
+    return WatchedSecrets(None if reason else SecretMatcher(password), matchers, None, reason)
+
 
 def _secret_pattern(secret: str) -> str:
+    """One pattern for every form; it opens with a lookahead on the characters a form can start
+    with, which lets the engine skip most positions of a large answer at once (8x faster)."""
     forms = [text_pattern(secret)]
+    starts = {secret[0], "\\", "%", "&", "+"}
     mojibake = secret.encode("utf-8").decode("latin-1")
     if mojibake != secret:
         forms.append(re.escape(mojibake))  # UTF-8 bytes shown as Latin-1 (how HTTP headers decode)
-    short = len(secret) < MIN_FREE_LENGTH
-    if short:
+        starts.add(mojibake[0])
+    if len(secret) < MIN_FREE_LENGTH:
         alone = f"(?<![{_WORD}])(?:{'|'.join(forms)})(?![{_WORD}])"
         exact = base64.b64encode(secret.encode("utf-8")).decode("ascii")
-        return "|".join([alone, f"(?<![{_WORD}+/]){re.escape(exact)}"])
-    forms += [text_pattern(segment) for segment in base64_segments(secret)]
-    return "|".join(f"(?:{form})" for form in forms)
+        starts.add(exact[0])
+        branches = [alone, f"(?<![{_WORD}+/]){re.escape(exact)}"]
+    else:
+        segments = base64_segments(secret)
+        starts.update(segment[0] for segment in segments)
+        branches = forms + [text_pattern(segment) for segment in segments]
+    lookahead = "(?=[" + "".join(re.escape(char) for char in sorted(starts)) + "])"
+    return lookahead + "(?:" + "|".join(f"(?:{branch})" for branch in branches) + ")"

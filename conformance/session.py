@@ -19,6 +19,7 @@ from conformance.intents import Intent
 from conformance.profiles import Profile
 from conformance.registry import judge_exchange, judge_group
 from conformance.results import Recorder
+from conformance.secret_forms import WatchedSecrets
 from conformance.target import Target
 
 # Sentinel: "send the session's token", as opposed to None (no Authorization header at all).
@@ -37,6 +38,7 @@ class Session:
     progress: Callable[[str], None] = print
     token: str | None = None
     findings_seen: int = field(default=0)
+    secrets: WatchedSecrets = field(default_factory=WatchedSecrets)  # SEC-1's; the token joins at login
 
     def call(
         self,
@@ -85,7 +87,9 @@ class Session:
     def judge(self, exchange: Exchange, intent: Intent) -> Answer:
         """Run every applicable check once on `exchange`; returns the answer as the checks read it."""
         answer = read_answer(exchange, self.contract, self.profile)
-        judgements = judge_exchange(self.contract, self.profile, exchange, answer, intent)
+        judgements = judge_exchange(
+            self.contract, self.profile, exchange, answer, intent, secrets=self.secrets
+        )
         self.findings_seen += len(self.recorder.record(judgements))
         return answer
 
