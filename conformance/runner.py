@@ -135,6 +135,9 @@ def run_conformance(
                 result.skip_reasons.append(f"not reached: {stop}")
         progress(f"stopped early: {stop}")
     finally:
+        hint = session.signs.hint(profile)
+        if hint is not None:
+            recorder.note(hint)
         recorder.requests_sent = transport.sent
         recorder.finish()
         transport.close()

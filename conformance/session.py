@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.answer import Answer, read_answer
 from conformance.contract import Contract
+from conformance.hints import AspNetSigns
 from conformance.http import Exchange, Transport, json_body
 from conformance.intents import Intent
 from conformance.profiles import Profile
@@ -39,6 +40,7 @@ class Session:
     token: str | None = None
     findings_seen: int = field(default=0)
     secrets: WatchedSecrets = field(default_factory=WatchedSecrets)  # SEC-1's; the token joins at login
+    signs: AspNetSigns = field(default_factory=AspNetSigns)  # for the hint to try --profile lenient
 
     def call(
         self,
@@ -87,6 +89,7 @@ class Session:
     def judge(self, exchange: Exchange, intent: Intent) -> Answer:
         """Run every applicable check once on `exchange`; returns the answer as the checks read it."""
         answer = read_answer(exchange, self.contract, self.profile)
+        self.signs.observe(exchange, answer)
         judgements = judge_exchange(
             self.contract, self.profile, exchange, answer, intent, secrets=self.secrets
         )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -269,3 +272,42 @@ def test_the_same_seed_draws_the_same_cases() -> None:
     assert first == again
     assert first != other
     assert all(case.negative for case in first)
+
+
+_DRAW = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == "with-local-module":
+    import localconstants  # noqa: F401  (a vendor's module, not in site-packages)
+from schemathesis import GenerationMode
+from conformance.fuzz import draw_cases
+path = "/api/MzSettle/GetUnSettleBillByDoctor"
+cases = draw_cases(path, GenerationMode.POSITIVE, protected=True, count=25, seed_value=3)
+print(hashlib.sha256(repr(cases).encode()).hexdigest())
+"""
+
+
+def test_the_same_seed_draws_the_same_cases_whatever_local_code_is_loaded(tmp_path: Path) -> None:
+    """Hypothesis mixes literals of local modules into its draws (the kit itself, when installed
+    editable, or a vendor's conftest): the fuzzer switches that off, and writes no .hypothesis/."""
+    (tmp_path / "localconstants.py").write_text(
+        'A = "RegNo-local-constant-1"\nB = "another local constant"\nC = 987654321\nD = "Bearer x"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+    digests = [
+        subprocess.run(
+            [sys.executable, "-c", _DRAW, str(tmp_path), mode],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.strip()
+        for mode in ("plain", "with-local-module")
+    ]
+
+    assert digests[0] == digests[1] and len(digests[0]) == 64
+    assert not (tmp_path / ".hypothesis").exists()
