@@ -94,28 +94,26 @@ class Finding:
         return self.shown
 
     def redacted(self, redact: Redactor) -> Finding:
-        """This finding with its exchange redacted and the raw one dropped."""
-        if self.exchange is None:
-            return self
+        """This finding with its texts and exchange redacted, and the raw exchange dropped."""
         return dataclasses.replace(
             self,
             expected=printable(redact.text(self.expected)),
             received=printable(redact.text(self.received)),
             exchange=None,
-            shown=ShownExchange.of(self.exchange, redact),
+            shown=ShownExchange.of(self.exchange, redact) if self.exchange is not None else self.shown,
         )
 
+    def without_exchange(self) -> Finding:
+        """A copy that keeps what was found but not the exchange (an identical finding beyond the
+        first few: its request and response are those of the first ones)."""
+        return dataclasses.replace(self, exchange=None, shown=None)
+
     def as_dict(self) -> dict[str, object]:
-        view = self.view
+        if self.shown is None:
+            return {**self._facts(), "request": None, "response": None, "curl": None}
+        view = self.shown
         return {
-            "rule": self.rule_id,
-            "basis": self.basis.value,
-            "severity": self.severity.value,
-            "kind": self.kind,
-            "title": self.title,
-            "expected": self.expected,
-            "received": self.received,
-            "operation": self.operation_id,
+            **self._facts(),
             "purpose": view.purpose,
             "request": {
                 "line": view.request_line,
@@ -128,6 +126,18 @@ class Finding:
                 "body": view.response_body,
             },
             "curl": view.curl,
+        }
+
+    def _facts(self) -> dict[str, object]:
+        return {
+            "rule": self.rule_id,
+            "basis": self.basis.value,
+            "severity": self.severity.value,
+            "kind": self.kind,
+            "title": self.title,
+            "expected": self.expected,
+            "received": self.received,
+            "operation": self.operation_id,
         }
 
 

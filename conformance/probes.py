@@ -230,7 +230,7 @@ def invalid_bodies(
         nan_body = json.dumps({**valid, name: float("nan")}, ensure_ascii=False)
         yield (
             invalid(InputKind.NAN_LITERAL, f"a NaN literal for {name} (not JSON, RFC 8259)", name),
-            (nan_body.encode()),
+            nan_body.encode(),
             None,
         )
         # The escape of a lone UTF-16 surrogate: valid JSON syntax, but no Unicode text (RFC 8259
@@ -238,10 +238,10 @@ def invalid_bodies(
         surrogate_body = json.dumps({**valid, name: "\ud800"}, ensure_ascii=True)
         yield (
             invalid(InputKind.LONE_SURROGATE, f"a lone surrogate (\\ud800) in {name}", name),
-            (surrogate_body.encode()),
+            surrogate_body.encode(),
             None,
         )
-        # Edge input the document does not settle: an empty required string, a 4 KiB value.
+        # Edge input the document does not settle: an empty required string, an over-long value.
         yield invalid(InputKind.EMPTY_STRING, f"{name} is an empty string", name), None, {**valid, name: ""}
         long_purpose = f"{name} is {len(LONG_VALUE)} characters long"
         yield invalid(InputKind.LONG_STRING, long_purpose, name), None, {**valid, name: LONG_VALUE}

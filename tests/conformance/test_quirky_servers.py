@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance import quirky
-from tests.conformance.conftest import reference_args, run_in_process
+from tests.conformance.conftest import reference_args, run_in_process, serve_module
 from tests.support.servers import RunningServer
 
 CATALOGUE = sorted(module.name for module in pkgutil.iter_modules(quirky.__path__))
@@ -55,3 +55,18 @@ def test_a_correct_quirk_is_no_failure(
     advised = {rule for rule, outcome in outcomes.items() if outcome == "advice"}
     # The quirks the kit does not recommend are advised on (the probe ran); no other rule is.
     assert advised == module.ADVICE, run.output
+
+
+@pytest.mark.slow
+def test_fail_on_advice_makes_the_kits_reading_fail(tmp_path: Path) -> None:
+    """A vendor who wants the kit's reading: `--fail-on advice` turns the INP-1 advice into exit 1."""
+    with serve_module("tests.conformance.quirky.empty_strings_business_error") as server:
+        args = [*reference_args(server.base_url), "--max-examples", "0"]
+        default = run_in_process(args, tmp_path / "default")
+        strict_reading = run_in_process([*args, "--fail-on", "advice"], tmp_path / "advice")
+
+    assert default.exit_code == 0, default.output
+    assert strict_reading.exit_code == 1, strict_reading.output
+    assert strict_reading.failed_rules() == {"INP-1"}
+    assert strict_reading.report()["fail_on"] == "advice"
+    assert "Advice: the kit's reading beyond the document" in strict_reading.output
