@@ -13,7 +13,7 @@ a gate must never pass with nothing checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -54,11 +54,14 @@ def _usage_error(message: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
+def his_conformance(
+    request: pytest.FixtureRequest, record_testsuite_property: Callable[[str, object], None]
+) -> Iterator[Recorder]:
     """One his-conformance run for the whole session."""
     from conformance.errors import ConformanceError, UsageError
     from conformance.options import option_values
     from conformance.profiles import get_profile
+    from conformance.provenance import command_line
     from conformance.runner import Limits, run_conformance
     from conformance.target import Options, open_target
     from his_contract import Basis
@@ -90,14 +93,20 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
         limits = Limits.from_values(values)
         profile = get_profile(values["profile"])
         with open_target(options, profile.name, progress) as target:
-            yield run_conformance(
+            recorder = run_conformance(
                 target,
                 profile,
                 limits,
                 progress=progress,
                 mock=options.mock,
                 fail_on=Basis(values["fail_on"]),
+                command_line=command_line("pytest --pyargs conformance", values, flag=FLAG),
             )
+        if recorder.info.provenance is not None:
+            # Into pytest's own --junitxml, as the command line's reports carry them.
+            for name, value in recorder.info.provenance.as_dict().items():
+                record_testsuite_property(f"his_{name}", value)
+        yield recorder
     except UsageError as error:
         _usage_error(str(error))
     except ConformanceError as error:

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,39 @@ def test_the_same_seed_draws_the_same_cases_whatever_local_code_is_loaded(tmp_pa
 
     assert digests[0] == digests[1] and len(digests[0]) == 64
     assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_every_report_says_where_it_comes_from_and_the_console_where_they_went(tmp_path: Path) -> None:
+    port = free_port()
+    with serve(
+        python_module("tests.conformance.broken.sem5_self_pay_insured", "--port", str(port)), port=port
+    ) as server:
+        paths = {"junit": tmp_path / "junit.xml", "html": tmp_path / "r.html", "json": tmp_path / "r.json"}
+        reports = ["--report", str(paths["html"]), "--json", str(paths["json"])]
+        run = run_in_process([*reference_args(server.base_url), "--max-examples", "0", *reports], tmp_path)
+
+    assert run.exit_code == 1, run.output
+    document = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert document["kit_version"] and document["spec_version"] == "1.0.0" and document["host"]
+    assert document["started_utc"].endswith(" UTC") and document["started_local"]
+    command = document["command_line"]
+    assert command.startswith("his-conformance --base-url http://127.0.0.1:")
+    assert "--password ${HIS_PASSWORD}" in command and "--expired-token ${HIS_EXPIRED_TOKEN}" in command
+    junit = ET.parse(paths["junit"]).getroot()
+    properties = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert properties["command_line"] == command and properties["kit_version"] == document["kit_version"]
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Kit version" in html and "${HIS_PASSWORD}" in html and document["started_utc"] in html
+    assert f"command: {command}" in run.output
+    assert run.output.strip().splitlines()[-3:] == [
+        f"JUnit XML report written to {paths['junit'].resolve()}",
+        f"HTML report written to {paths['html'].resolve()}",
+        f"JSON report written to {paths['json'].resolve()}",
+    ]
+    for text in (
+        run.output,
+        html,
+        paths["json"].read_text(encoding="utf-8"),
+        paths["junit"].read_text("utf-8"),
+    ):
+        assert base.PASSWORD not in text
