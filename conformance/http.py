@@ -254,7 +254,13 @@ class Transport:
                 return opened
             connection = opened
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        outcome, reusable = connection.exchange(request.method, target, wire_headers, request.body, deadline)
+        try:
+            outcome, reusable = connection.exchange(
+                request.method, target, wire_headers, request.body, deadline
+            )
+        except BaseException:
+            connection.close()  # its protocol state is unknown: never reused
+            raise
         if reusable:
             self._give_back(connection)
         else:

@@ -123,6 +123,8 @@ def test_a_hostile_server_gets_a_bounded_run_with_valid_reports_and_no_secret(
     page.feed(run.outputs["report.html"])
     assert run.outputs["report.html"].startswith("<!DOCTYPE html>") and page.tags.count("html") == 1
     assert {rule["id"] for rule in run.report["rules"] if rule["outcome"] == "failed"} >= set(module.EXPECTED)
+    if hasattr(module, "SETTLEMENT_SEEN"):
+        assert module.SETTLEMENT_SEEN not in server.log()  # a redirect was not followed to it
     if hasattr(module, "NOTE"):
         assert any(module.NOTE in note for note in run.report["notes"]), run.report["notes"]
     for name, text in run.outputs.items():

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.errors import ForbiddenRequest, RunTimeUp
+from conformance.errors import ForbiddenRequest, RunTimeUp, UnsendableRequest
 from conformance.http import MAX_BODY_BYTES, Problem, Transport, is_forbidden, join_url
 from tests.support.rawserver import Handler, answer, raw_server, read_request
 
@@ -187,3 +187,15 @@ def test_the_run_deadline_stops_sending_without_a_timeout_finding() -> None:
         assert time.monotonic() - started < 1.5
         with pytest.raises(RunTimeUp):
             sender.send("login", "/api/Login/Token", headers={}, body=b"{}")
+
+
+def test_a_request_http_cannot_carry_is_refused_before_the_wire() -> None:
+    with raw_server(answer(b"200 OK", {"Content-Length": "0"}, b"")) as (url, seen):
+        sender = transport(url)
+        with pytest.raises(UnsendableRequest):
+            sender.send("login", "/api/Login/Token", headers={"X-Bad": "a\r\nInjected: 1"}, body=b"{}")
+        with pytest.raises(UnsendableRequest):
+            sender.send("login", "/api/Login/Token", headers={"X-Name": "张伟"}, body=b"{}")
+        assert sender.send("login", "/api/Login/Token", headers={}, body=b"{}").problem is None
+
+    assert len(seen) == 1
