@@ -199,10 +199,10 @@ class Transport:
             if self.sent >= self.max_requests:
                 raise BudgetExhausted(f"the request budget of {self.max_requests} requests is spent")
             self._pace()
+            if self.run_deadline is not None and time.monotonic() >= self.run_deadline:
+                raise RunTimeUp("the run's time limit (--max-time) is reached")
             self.sent += 1
         started = time.monotonic()
-        if self.run_deadline is not None and started >= self.run_deadline:
-            raise RunTimeUp("the run's time limit (--max-time) is reached")
         request_deadline = started + self.timeout
         deadline = request_deadline if self.run_deadline is None else min(request_deadline, self.run_deadline)
         outcome = self._perform(request, deadline)
