@@ -15,19 +15,14 @@ built-in checks: an error here is an HTTP 200 envelope, see TOOLING-NOTES).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import configuration as hypothesis_configuration
-from hypothesis.internal.conjecture import providers as hypothesis_providers
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -35,6 +30,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from conformance.classify import classify_body
 from conformance.errors import UnsendableRequest
 from conformance.intents import Fuzzed, Intent, InvalidInput
+from conformance.seeding import hypothesis_isolated
 from conformance.session import Session
 
 # Stands in for the real token while generating; every case is sent with the session's token.
@@ -112,44 +108,6 @@ def draw_cases(
     with hypothesis_isolated():
         collect()
     return tuple(drawn)
-
-
-@contextlib.contextmanager
-def hypothesis_isolated() -> Iterator[None]:
-    """Generation that depends on the seed alone, and writes nothing into the current folder.
-
-    Hypothesis mixes literals collected from every *local* module loaded in the process (not in
-    site-packages) into what it draws, and caches them under `.hypothesis/` in the current
-    folder. So the same seed would send other requests when the kit is installed editable, or
-    when a vendor's conftest is loaded, and a run would leave a folder behind. Both are switched
-    off for the draw: no local constants, and Hypothesis' storage in a per-user cache folder
-    (unless HYPOTHESIS_STORAGE_DIRECTORY names one).
-    """
-    providers: Any = hypothesis_providers  # private API: used only if it is still there
-    previous_home = getattr(hypothesis_configuration, "__hypothesis_home_directory", None)
-    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        hypothesis_configuration.set_hypothesis_home_dir(user_cache_dir() / "hypothesis")
-    original = getattr(providers, "_get_local_constants", None)
-    patched = (
-        original is not None and hasattr(providers, "Constants") and hasattr(providers, "CONSTANTS_CACHE")
-    )
-    if patched:
-        empty = providers.Constants()
-        providers._get_local_constants = lambda: empty
-        providers.CONSTANTS_CACHE.cache.clear()
-    try:
-        yield
-    finally:
-        if patched:
-            providers._get_local_constants = original
-            providers.CONSTANTS_CACHE.cache.clear()
-        hypothesis_configuration.set_hypothesis_home_dir(previous_home)
-
-
-def user_cache_dir() -> Path:
-    """The per-user cache folder of the kit (XDG_CACHE_HOME, else ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "his-conformance"
 
 
 @functools.cache
