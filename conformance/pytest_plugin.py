@@ -59,6 +59,7 @@ def his_conformance(
 ) -> Iterator[Recorder]:
     """One his-conformance run for the whole session."""
     from conformance.errors import ConformanceError, UsageError
+    from conformance.escape import visible
     from conformance.options import option_values
     from conformance.profiles import get_profile
     from conformance.provenance import command_line
@@ -83,11 +84,12 @@ def his_conformance(
         # The fixture runs under output capture: lift it, or the progress of a long run never shows.
         if reporter is None:
             return
+        shown = f"his-conformance: {visible(line)}"
         if capture is None:
-            reporter.write_line(f"his-conformance: {line}")
+            reporter.write_line(shown)
             return
         with capture.global_and_fixture_disabled():
-            reporter.write_line(f"his-conformance: {line}")
+            reporter.write_line(shown)
 
     try:
         limits = Limits.from_values(values)
