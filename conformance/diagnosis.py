@@ -34,6 +34,11 @@ def unreachable_reason(exchange: Exchange, base_url: str) -> str | None:
             f"cannot reach {base_url}: the host name {parts.hostname!r} does not resolve{detail}:"
             " check the host in --base-url (or this machine's DNS)"
         )
+    if problem is Problem.TLS and "CERTIFICATE_VERIFY_FAILED" in exchange.detail:
+        return (
+            f"cannot reach {base_url}: the certificate of {where} is not trusted here{detail}:"
+            " point SSL_CERT_FILE at the CA bundle that signed it"
+        )
     if problem is Problem.TLS:
         return (
             f"cannot reach {base_url}: the TLS handshake with {where} failed{detail}:"

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.diagnosis import unreachable_reason
+from conformance.http import Exchange, HttpRequest, Problem
 from tests.conformance.broken import base
 from tests.conformance.conftest import reference_args, run_in_process
 from tests.support.rawserver import Handler, answer, raw_server
@@ -120,3 +122,16 @@ def test_stock_aspnet_answers_under_strict_get_the_lenient_hint(
         assert hint[0].endswith("see --profile lenient") and "ProblemDetails" in hint[0]
         assert f"note: {hint[0]}" in run.output
     assert base.PASSWORD not in run.output
+
+
+def test_an_untrusted_certificate_is_named_with_its_fix() -> None:
+    request = HttpRequest("POST", "https://his.test:8443/api/Login/Token", (), b"{}")
+    detail = (
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
+    )
+    exchange = Exchange("login", request, None, Problem.TLS, 0.1, detail=detail)
+
+    reason = unreachable_reason(exchange, "https://his.test:8443")
+
+    assert reason is not None and "the certificate of his.test:8443 is not trusted here" in reason
+    assert reason.endswith("point SSL_CERT_FILE at the CA bundle that signed it")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
 import time
 import zlib
 from collections.abc import Iterator
@@ -199,3 +203,63 @@ def test_a_request_http_cannot_carry_is_refused_before_the_wire() -> None:
         assert sender.send("login", "/api/Login/Token", headers={}, body=b"{}").problem is None
 
     assert len(seen) == 1
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (cert file, key file), made by the openssl CLI."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+def test_https_verifies_the_certificate(certificate: tuple[str, str], trusted: bool) -> None:
+    cert, key = certificate
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    body = b'{"status": 0}'
+
+    def tls(connection: socket.socket) -> None:
+        with (
+            contextlib.suppress(ssl.SSLError, OSError),
+            server_context.wrap_socket(connection, server_side=True) as wrapped,
+        ):
+            read_request(wrapped)
+            wrapped.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    client = ssl.create_default_context(cafile=cert) if trusted else ssl.create_default_context()
+    with raw_server(tls, read_first=False) as (url, _):
+        exchange = transport(url.replace("http://", "https://"), tls_context=client).send(
+            "login", "/api/Login/Token", headers={}, body=b"{}"
+        )
+
+    if trusted:
+        assert exchange.problem is None and exchange.response is not None and exchange.response.body == body
+    else:
+        assert exchange.problem is Problem.TLS and "CERTIFICATE_VERIFY_FAILED" in exchange.detail

@@ -11,8 +11,12 @@ Handler = Callable[[socket.socket], None]
 
 
 @contextlib.contextmanager
-def raw_server(handler: Handler) -> Iterator[tuple[str, list[bytes]]]:
-    """A TCP server on 127.0.0.1 that hands each connection to `handler`; yields (URL, requests seen)."""
+def raw_server(handler: Handler, *, read_first: bool = True) -> Iterator[tuple[str, list[bytes]]]:
+    """A TCP server on 127.0.0.1 that hands each connection to `handler`; yields (URL, requests seen).
+
+    With `read_first` the request is read before `handler` runs (and recorded); without, the
+    handler gets the connection as it is (to wrap it in TLS first).
+    """
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     seen: list[bytes] = []
@@ -31,6 +35,9 @@ def raw_server(handler: Handler) -> Iterator[tuple[str, list[bytes]]]:
     def handle(connection: socket.socket) -> None:
         with contextlib.suppress(OSError), connection:
             connection.settimeout(10)
+            if not read_first:
+                handler(connection)
+                return
             request = read_request(connection)
             if request:
                 seen.append(request)
