@@ -14,10 +14,12 @@ from enum import StrEnum
 from typing import Any
 
 from conformance.contract import Contract
-from conformance.http import PROBLEM_TEXT, Exchange, HttpResponse, Problem
+from conformance.http import MAX_BODY_BYTES, PROBLEM_TEXT, Exchange, HttpResponse, Problem
 from conformance.profiles import Profile
+from his_contract import JsonBoundsError, loads_bounded
 
 _NUMERIC = re.compile(r"^[0-9]+$")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class AnswerKind(StrEnum):
@@ -87,11 +89,12 @@ def read_answer(exchange: Exchange, contract: Contract, profile: Profile) -> Ans
     """Interpret the response of `exchange` (never raises, whatever the server sent)."""
     response = exchange.response
     if response is None or exchange.problem is not None:
-        problem = exchange.problem or Problem.CONNECTION
         status = response.status if response is not None else None
-        return Answer(AnswerKind.NO_RESPONSE, None, PROBLEM_TEXT[problem], status)
-    envelope = _decode_envelope(response.body, profile, contract.spec.status_codes)
-    summary = _summary(response, envelope)
+        text = exchange.problem_text or PROBLEM_TEXT[Problem.CONNECTION]
+        return Answer(AnswerKind.NO_RESPONSE, None, text, status)
+    decoded = _decode_envelope(response.body, profile, contract.spec.status_codes)
+    envelope = decoded if isinstance(decoded, Envelope) else None
+    summary = _summary(response, envelope, decoded if isinstance(decoded, str) else "")
     if response.status == 401 and profile.accepts_http_401_auth_failure:
         return Answer(AnswerKind.HTTP_AUTH_FAILURE, envelope, summary, 401)
     if (
@@ -99,19 +102,23 @@ def read_answer(exchange: Exchange, contract: Contract, profile: Profile) -> Ans
         and response.media_type == "application/problem+json"
         and profile.accepts_problem_json_invalid_input
     ):
-        return Answer(AnswerKind.HTTP_INVALID_INPUT, None, _summary(response, None), 400)
+        return Answer(AnswerKind.HTTP_INVALID_INPUT, None, _summary(response, None, ""), 400)
     if envelope is None:
         return Answer(AnswerKind.NOT_AN_ENVELOPE, None, summary, response.status)
     return Answer(AnswerKind.ENVELOPE, envelope, summary, response.status)
 
 
-def _decode_envelope(body: bytes, profile: Profile, catalogue: frozenset[int]) -> Envelope | None:
+def _decode_envelope(body: bytes, profile: Profile, catalogue: frozenset[int]) -> Envelope | str:
+    """The envelope, or why the body is none: bounded in size and depth (never a RecursionError)."""
     try:
-        document = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
+        # A byte-order mark is tolerated (RFC 8259 lets parsers ignore one); everything else is JSON's.
+        document = loads_bounded(body.removeprefix(_UTF8_BOM), max_bytes=MAX_BODY_BYTES)
+    except JsonBoundsError as error:
+        if error.kind in ("depth", "size"):
+            return f"JSON {error.reason}"
+        return ""
     if not isinstance(document, dict) or "status" not in document:
-        return None
+        return ""
     return Envelope(document, _status(document.get("status"), profile, catalogue))
 
 
@@ -126,8 +133,10 @@ def _status(raw: object, profile: Profile, catalogue: frozenset[int]) -> int | N
     return value
 
 
-def _summary(response: HttpResponse, envelope: Envelope | None) -> str:
+def _summary(response: HttpResponse, envelope: Envelope | None, unreadable: str) -> str:
     head = f"HTTP {response.status}, {response.media_type or 'no Content-Type'}"
+    if unreadable:
+        return f"{head}, {unreadable} ({len(response.body)} bytes)"
     if envelope is not None:
         document = envelope.document
         msg = document.get("msg")

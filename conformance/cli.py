@@ -9,77 +9,66 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from conformance.errors import ConformanceError
-from conformance.forgery import load_key_list
+from conformance.escape import one_line, visible
+from conformance.forgery import listed_keys
 from conformance.html_report import write_html
-from conformance.profiles import PROFILES, get_profile
-from conformance.race import DEFAULT_RACE, MAX_RACE
+from conformance.options import RUN_OPTIONS, OptionSpec, option_values
+from conformance.profiles import get_profile
+from conformance.provenance import command_line
 from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
-from conformance.runner import (
-    DEFAULT_MAX_EXAMPLES,
-    DEFAULT_MAX_REQUESTS,
-    DEFAULT_RATE_LIMIT,
-    DEFAULT_TIMEOUT,
-    Limits,
-    run_conformance,
-)
+from conformance.runner import Limits, run_conformance
 from conformance.target import Options, open_target
 from his_contract import Basis
 
 EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def _run_option(spec: OptionSpec) -> Callable[[FC], FC]:
+    """The click option of one entry of the shared option table."""
+    kwargs: dict[str, Any] = {"help": spec.help}
+    if spec.metavar:
+        kwargs["metavar"] = spec.metavar
+    if spec.kind == "flag":
+        kwargs["is_flag"] = True
+    elif spec.kind == "int":
+        kwargs["type"] = (
+            int
+            if spec.minimum is None and spec.maximum is None
+            else click.IntRange(
+                min=None if spec.minimum is None else int(spec.minimum),
+                max=None if spec.maximum is None else int(spec.maximum),
+            )
+        )
+    elif spec.kind == "float":
+        kwargs["type"] = click.FloatRange(min=spec.minimum, min_open=spec.min_open)
+    elif spec.kind == "choice":
+        kwargs["type"] = click.Choice(spec.choices)
+    if spec.default is not None and spec.kind != "flag":
+        kwargs["default"] = spec.default
+        kwargs["show_default"] = True
+    return click.option(f"--{spec.name}", spec.dest, **kwargs)
+
+
+def _run_options(command: FC) -> FC:
+    for spec in reversed(RUN_OPTIONS):
+        command = _run_option(spec)(command)
+    return command
 
 
 @click.command(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Exit codes: 0 conformant, 1 violations found, 2 could not run.",
 )
-@click.option("--base-url", metavar="URL", help="Root URL of the HIS deployment, e.g. http://10.0.0.5:8080.")
-@click.option(
-    "--mock", is_flag=True, help="Start his-mock on a free port and check it (demo data, settlement on)."
-)
-# HIS_USER_ID / HIS_PASSWORD / HIS_EXPIRED_TOKEN are read by `conformance.target`, not by click:
-# they apply to --base-url only, never to --mock (whose demo data has its own credentials).
-@click.option("--user-id", metavar="ID", help="Login user id [env HIS_USER_ID; --mock: demo].")
-@click.option("--password", metavar="PW", help="Login password [env HIS_PASSWORD; --mock: demo].")
-@click.option("--reg-no", metavar="REGNO", help="A registration (挂号号) with an unsettled bill.")
-@click.option("--card-no", metavar="CARD", help="The patient card of --reg-no (needed for settlement).")
-@click.option(
-    "--allow-settlement",
-    is_flag=True,
-    help="Run the settlement flow SET-1..5 (creates a real settlement!). Without it nothing is settled.",
-)
-@click.option(
-    "--profile",
-    type=click.Choice(sorted(PROFILES)),
-    default="strict",
-    show_default=True,
-    help="strict: the document to the letter; lenient: what stock ASP.NET Core deployments do.",
-)
-@click.option(
-    "--max-examples",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_EXAMPLES,
-    show_default=True,
-    help="Fuzzed requests per operation and mode (positive, negative); 0 turns fuzzing off.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    metavar="SECONDS",
-    help="Per-request timeout; a timeout is a TRN-1 violation.",
-)
-@click.option(
-    "--expired-token",
-    metavar="JWT",
-    help="An expired token of the deployment, for AUTH-4 [env HIS_EXPIRED_TOKEN].",
-)
+@_run_options
 @click.option(
     "--junit-xml",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -91,121 +80,65 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report."
 )
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the fuzzer: same seed, same requests."
-)
-@click.option(
-    "--max-requests",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_REQUESTS,
-    show_default=True,
-    help="Request budget: the run stops sending after this many requests.",
-)
-@click.option(
-    "--rate-limit",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_RATE_LIMIT,
-    show_default=True,
-    metavar="PER_SECOND",
-    help="At most this many requests per second (0: no limit).",
-)
-@click.option(
-    "--race",
-    type=click.IntRange(min=2, max=MAX_RACE),
-    default=DEFAULT_RACE,
-    show_default=True,
-    metavar="N",
-    help="SET-7: send the settlement N times at once (half one SerialNumber, half distinct).",
-)
-@click.option(
-    "--jwt-key-list",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="AUTH-6: more HS256 keys to forge tokens with (one a line), e.g. your installers' defaults.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice([basis.value for basis in Basis]),
-    default=Basis.DOCUMENT.value,
-    show_default=True,
-    help="document: exit 1 only where the deployment breaks the document; advice: the kit's advice too.",
-)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
 def cli(
-    base_url: str | None,
-    mock: bool,
-    user_id: str | None,
-    password: str | None,
-    reg_no: str | None,
-    card_no: str | None,
-    allow_settlement: bool,
-    profile: str,
-    max_examples: int,
-    timeout: float,
-    expired_token: str | None,
-    junit_xml: Path | None,
-    report: Path | None,
-    json_path: Path | None,
-    seed: int,
-    max_requests: int,
-    rate_limit: float,
-    race: int,
-    jwt_key_list: Path | None,
-    fail_on: str,
-    quiet: bool,
+    junit_xml: Path | None, report: Path | None, json_path: Path | None, quiet: bool, **given: Any
 ) -> None:
     """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
     progress = _silent if quiet else _echo
-    options = Options(base_url, mock, user_id, password, reg_no, card_no, expired_token, allow_settlement)
+    values = option_values(given)
     try:
-        limits = Limits(
-            max_examples=max_examples,
-            timeout=timeout,
-            max_requests=max_requests,
-            rate_limit=rate_limit,
-            seed=seed,
-            race=race,
-        )
-        jwt_keys = load_key_list(jwt_key_list) if jwt_key_list is not None else ()
-        chosen = get_profile(profile)
+        options = Options.from_values(values, flag="--")
+        limits = Limits.from_values(values)
+        chosen = get_profile(values["profile"])
         with open_target(options, chosen.name, progress) as target:
-            if not mock:
-                progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
+            if not options.mock:
+                progress(f"his-conformance: {target.base_url} (profile {chosen.name}, seed {limits.seed})")
             recorder = run_conformance(
                 target,
                 chosen,
                 limits,
                 progress=progress,
-                mock=mock,
-                fail_on=Basis(fail_on),
-                jwt_keys=jwt_keys,
+                mock=options.mock,
+                fail_on=Basis(values["fail_on"]),
+                jwt_keys=listed_keys(values),
+                command_line=command_line("his-conformance", values),
             )
-        _write_reports(recorder, junit_xml, report, json_path)
+        written = _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
-        click.echo(f"his-conformance: error: {error}", err=True)
+        click.echo(f"his-conformance: error: {one_line(str(error))}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     except OSError as error:
-        click.echo(f"his-conformance: error: cannot write a report: {error}", err=True)
+        click.echo(f"his-conformance: error: cannot write a report: {one_line(str(error))}", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     click.echo(console_summary(recorder))
+    for kind, path in written:
+        click.echo(f"{kind} report written to {one_line(str(path.resolve()))}")
     sys.exit(recorder.exit_code)
 
 
 def _echo(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(visible(line), err=True)
 
 
 def _silent(line: str) -> None:
     del line
 
 
-def _write_reports(recorder: Recorder, junit: Path | None, html: Path | None, json_path: Path | None) -> None:
-    if junit is not None:
-        write_junit(recorder, junit)
-    if html is not None:
-        write_html(recorder, html)
-    if json_path is not None:
-        write_json(recorder, json_path)
+def _write_reports(
+    recorder: Recorder, junit: Path | None, html: Path | None, json_path: Path | None
+) -> list[tuple[str, Path]]:
+    """Write the reports asked for; (kind, path) of each, for the console's last lines."""
+    written = []
+    for kind, path, write in (
+        ("JUnit XML", junit, write_junit),
+        ("HTML", html, write_html),
+        ("JSON", json_path, write_json),
+    ):
+        if path is not None:
+            write(recorder, path)
+            written.append((kind, path))
+    return written
 
 
 def main() -> None:

@@ -10,9 +10,13 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 
 RunStopped                       not an error: the run ends early and still reports what it checked,
 ├── BudgetExhausted              the request budget (--max-requests) is spent
+├── RunTimeUp                    the run's time limit (--max-time) is reached
 ├── ServerStopped                several timeouts in a row: further requests would only hang
 ├── RunAborted                   nothing further can be checked (no token from the login ...)
 └── RaceFailed                   SET-7's requests could not be released together (threads stuck)
+
+ForbiddenRequest                a bug guard: a planner asked for a URL the run may not request
+                                 (the settlement without --allow-settlement); never the server's doing
 
 UnsendableRequest                one request cannot be put on the wire (a generated header value
                                  HTTP cannot carry): the sender skips that request, nothing more
@@ -65,6 +69,10 @@ class BudgetExhausted(RunStopped):
     """The request budget (--max-requests) is spent; the remaining checks are skipped."""
 
 
+class RunTimeUp(RunStopped):
+    """The run's time limit (--max-time) is reached; the run reports what it checked until then."""
+
+
 class ServerStopped(RunStopped):
     """The server stopped answering (several timeouts in a row); further requests would only hang."""
 
@@ -79,3 +87,7 @@ class RaceFailed(RunStopped):
 
 class UnsendableRequest(Exception):
     """The request cannot be put on the wire (e.g. a generated header value HTTP cannot carry)."""
+
+
+class ForbiddenRequest(RuntimeError):
+    """A request the run was not allowed to send (a bug in a planner, never the server's doing)."""

@@ -13,7 +13,8 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
-from conformance.http import PROBLEM_TEXT, Exchange
+from conformance.escape import visible
+from conformance.http import Exchange
 from conformance.redact import Redactor
 from his_contract import Basis, Severity
 
@@ -38,22 +39,23 @@ class ShownExchange:
     def of(cls, exchange: Exchange, redact: Redactor) -> ShownExchange:
         request, response = exchange.request, exchange.response
         if response is None:
-            response_line = f"(no response: {PROBLEM_TEXT[exchange.problem]})" if exchange.problem else ""
+            response_line = f"(no response: {exchange.problem_text})" if exchange.problem else ""
             response_headers: list[tuple[str, str]] = []
-            response_body = ""
+            # What arrived of an answer that never became a response (a trickled head, garbage).
+            response_body = redact.preview(exchange.partial, _BODY_PREVIEW) if exchange.partial else ""
         else:
             response_line = f"HTTP {response.status} {response.reason}".rstrip()
             if exchange.problem is not None:
-                response_line += f" ({PROBLEM_TEXT[exchange.problem]})"
+                response_line += f" ({exchange.problem_text})"
             response_headers = redact.headers(response.headers)
-            response_body = _preview(redact.body(response.body))
+            response_body = redact.preview(response.body, _BODY_PREVIEW)
         return cls(
             operation_id=exchange.operation_id,
             purpose=printable(redact.text(exchange.purpose)),
             request_line=printable(f"{request.method} {redact.text(request.url)}"),
             request_headers=_printable_pairs(redact.headers(request.headers)),
-            request_body=printable(_preview(redact.body(request.body))),
-            response_line=response_line,
+            request_body=printable(redact.preview(request.body, _BODY_PREVIEW)),
+            response_line=printable(redact.text(response_line)),
             response_headers=_printable_pairs(response_headers),
             response_body=printable(response_body),
             curl=printable(redact.curl(request)),
@@ -150,16 +152,10 @@ def distinct(findings: list[Finding]) -> list[tuple[Finding, int]]:
 
 
 def printable(text: str) -> str:
-    """`text` with lone surrogates (a server echoing `"\\ud800"`) written as their escape, so that every
-    report can encode it as UTF-8: the JSON escape reads the same, and nothing crashes."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """`text` as every report can show it: control characters, lone surrogates (a server echoing
+    `"\\ud800"`) and bidirectional overrides as visible escapes (`conformance.escape.visible`)."""
+    return visible(text)
 
 
 def _printable_pairs(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple((printable(name), printable(value)) for name, value in pairs)
-
-
-def _preview(text: str) -> str:
-    if len(text) <= _BODY_PREVIEW:
-        return text
-    return text[:_BODY_PREVIEW] + f"… ({len(text) - _BODY_PREVIEW} more characters)"

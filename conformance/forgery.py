@@ -15,9 +15,10 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from conformance.errors import UsageError
 
@@ -119,6 +120,12 @@ def sign_hs256(header_segment: str, payload_segment: str, key: str) -> str:
     signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
     signature = hmac.new(key.encode("utf-8"), signing_input, hashlib.sha256).digest()
     return f"{header_segment}.{payload_segment}.{b64url(signature)}"
+
+
+def listed_keys(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The vendor's own keys of the run's options (`--jwt-key-list`), none when not given."""
+    path = values.get("jwt_key_list")
+    return load_key_list(Path(path)) if path else ()
 
 
 def load_key_list(path: Path) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from conformance.classify import classify_body
 from conformance.errors import UnsendableRequest
 from conformance.intents import Fuzzed, Intent, InvalidInput
+from conformance.seeding import hypothesis_isolated
 from conformance.session import Session
 
 # Stands in for the real token while generating; every case is sent with the session's token.
@@ -104,7 +105,8 @@ def draw_cases(
             seen.add(key)
             drawn.append(fuzz_case)
 
-    collect()
+    with hypothesis_isolated():
+        collect()
     return tuple(drawn)
 
 

@@ -7,9 +7,9 @@ stays scannable without JavaScript.
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
+from conformance.escape import html_text as escape
 from conformance.findings import Finding
 from conformance.report import ADVICE_HEADING, advice_note, verdict_line
 from conformance.results import Outcome, Recorder, RuleResult
@@ -51,6 +51,15 @@ def render_html(recorder: Recorder) -> str:
         ("Requests sent", str(recorder.requests_sent)),
         ("Duration", f"{recorder.duration:.1f} s"),
     ]
+    if info.provenance is not None:
+        origin = info.provenance
+        meta += [
+            ("Kit version", origin.kit_version),
+            ("Spec version", origin.spec_version),
+            ("Started", f"{origin.started_utc} ({origin.started_local} local)"),
+            ("Host", origin.host),
+            ("Command line", origin.command_line),
+        ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

@@ -16,8 +16,8 @@ from typing import Any
 
 from conformance.answer import AnswerKind
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION
+from conformance.diagnosis import no_api_reason, unreachable_reason
 from conformance.errors import LoginImpossible, RegistrationUnusable, RunAborted, ServerUnreachable
-from conformance.http import Problem
 from conformance.intents import (
     ExpiredToken,
     ForgedToken,
@@ -28,8 +28,10 @@ from conformance.intents import (
     WrongPassword,
 )
 from conformance.session import Session
+from his_contract import loads_bounded
 
 WRONG_PASSWORD = "his-conformance-wrong-password"
+WRONG_PASSWORD_2 = WRONG_PASSWORD + "-2"  # when the real password happens to be the first
 # The password of the INP-1 login bodies: invalid input gets status 5 whatever the password, and
 # these bodies (malformed, truncated, retyped) end up in findings, where the real one must not be.
 PROBE_PASSWORD = "his-conformance-probe-password"
@@ -55,11 +57,13 @@ def login(session: Session) -> None:
         {"userId": target.user_id, "password": target.password},
         intent=Plain(purpose="login with the given credentials"),
     )
+    unreachable = unreachable_reason(exchange, target.base_url)
+    if unreachable is not None:
+        raise ServerUnreachable(unreachable)
+    no_api = no_api_reason(exchange, is_envelope=answer.envelope is not None)
+    if no_api is not None:
+        raise ServerUnreachable(no_api)
     if answer.kind is AnswerKind.NO_RESPONSE:
-        if exchange.problem is Problem.CONNECTION:
-            raise ServerUnreachable(
-                f"cannot reach {target.base_url}: no HTTP answer to POST /api/Login/Token"
-            )
         raise RunAborted("the login did not answer, so no protected call can be made")
     refused = answer.kind is AnswerKind.HTTP_AUTH_FAILURE or (
         answer.kind is AnswerKind.ENVELOPE and answer.status not in (None, 0)
@@ -74,6 +78,7 @@ def login(session: Session) -> None:
         raise RunAborted("the login answered no token, so no protected call can be made")
     session.token = token
     session.recorder.redactor.add_token(token)
+    session.secrets = session.secrets.with_token(token)
 
 
 def fetch_bill(session: Session, *, purpose: str = "fetch the bill of --reg-no") -> Mapping[str, Any] | None:
@@ -95,7 +100,7 @@ def fetch_bill(session: Session, *, purpose: str = "fetch the bill of --reg-no")
 def auth_probes(session: Session) -> None:
     """AUTH-2 (wrong password), AUTH-3 (missing, garbage, tampered, alg none, wrong scheme), AUTH-4."""
     target = session.target
-    wrong = WRONG_PASSWORD if WRONG_PASSWORD != target.password else WRONG_PASSWORD + "-2"
+    wrong = WRONG_PASSWORD if WRONG_PASSWORD != target.password else WRONG_PASSWORD_2
     session.call(
         LOGIN_OPERATION,
         {"userId": target.user_id, "password": wrong},
@@ -139,7 +144,7 @@ def tamper(token: str) -> str:
     """The token with its payload changed (sub and a marker claim) and its signature kept."""
     header, payload, signature = token.split(".")
     try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = loads_bounded(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except ValueError:
         claims = None
     if isinstance(claims, dict):
@@ -251,3 +256,8 @@ def invalid_bodies(
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def probe_passwords() -> tuple[str, ...]:
+    """Every password the probes submit besides the real one: SEC-1 watches for their echo too."""
+    return (PROBE_PASSWORD, WRONG_PASSWORD, WRONG_PASSWORD_2)

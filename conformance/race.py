@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from conformance.errors import RaceFailed
 from conformance.http import Exchange, Problem, Transport
+from conformance.options import DEFAULT_RACE, MAX_RACE
 
-DEFAULT_RACE = 8
-MAX_RACE = 64
+__all__ = ["DEFAULT_RACE", "MAX_RACE"]
 # How long the threads may take to line up at the barrier: they only have to start.
 _LINE_UP_SECONDS = 10.0
 

@@ -1,28 +1,28 @@
 """Keep secrets out of every output: passwords, tokens, and curl commands that stay reproducible.
 
 Every request, response and curl command the suite shows passes through one `Redactor`, which
-knows the run's secrets (the password, the login token and its signature, the expired token).
-Secrets become `${HIS_PASSWORD}`-style placeholders, so a curl command still reproduces the
-finding once the reader exports those variables.
+knows the run's secrets (the password, the login token and its signature, the expired token)
+and finds each in every form a server may echo it (`conformance.secret_forms`: raw, JSON
+`\\u`-escaped, nested JSON, percent-encoded, HTML references, base64). Secrets become
+`${HIS_PASSWORD}`-style placeholders, so a curl command still reproduces the finding once the
+reader exports those variables. Redaction works on text only: it never parses, so no answer,
+however deep or large, can make it fail.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
 
 from conformance.http import HttpRequest
+from conformance.secret_forms import SecretMatcher
 
 PASSWORD_PLACEHOLDER = "${HIS_PASSWORD}"
 TOKEN_PLACEHOLDER = "${HIS_TOKEN}"
 REDACTED = "***"
-# In free text only secrets this long are replaced: a short one ("demo") is too likely to occur
-# innocently (the user id "demo", a word in a message). Short secrets are still replaced by
-# structure: as the value of a password/token field and as the credentials of an Authorization header.
-_MIN_SECRET_LENGTH = 8
-_SECRET_KEY_WORDS = ("password", "passwd", "pwd", "token", "secret")
+# Longer than any form of a secret a preview could cut (a password of 100 characters, each
+# written as a 12-character percent-encoding of a 4-byte character, is 1,200).
+_PREVIEW_MARGIN = 4096
 
 
 @dataclass(slots=True)
@@ -30,15 +30,17 @@ class Redactor:
     """Replaces the run's secrets by named placeholders."""
 
     _secrets: dict[str, str] = field(default_factory=dict)  # every secret, whatever its length
+    _matchers: dict[str, SecretMatcher] = field(default_factory=dict)
 
     def add_password(self, password: str | None) -> None:
         """Register the login password."""
         self.add(password, PASSWORD_PLACEHOLDER)
 
     def add(self, secret: str | None, placeholder: str) -> None:
-        """Register a secret; later, longer secrets win when one contains another."""
+        """Register a secret; when one secret contains another, the longer is replaced first."""
         if secret:
             self._secrets[secret] = placeholder
+            self._matchers.setdefault(secret, SecretMatcher(secret))
 
     def add_token(self, token: str | None, placeholder: str = TOKEN_PLACEHOLDER) -> None:
         """Register a JWT, and its signature on its own (a tampered token reuses it)."""
@@ -50,30 +52,34 @@ class Redactor:
             self.add(parts[2], REDACTED)
 
     def text(self, value: str) -> str:
-        """`value` with every known secret long enough to be told from ordinary text replaced."""
+        """`value` with every known secret, in any of its forms, replaced by its placeholder."""
         for secret in sorted(self._secrets, key=len, reverse=True):
-            if len(secret) >= _MIN_SECRET_LENGTH:
-                value = value.replace(secret, self._secrets[secret])
+            value = self._matchers[secret].replace(value, self._secrets[secret])
         return value
 
     def body(self, body: bytes | None) -> str:
         """A request or response body as text, secrets replaced.
 
-        A JSON body is walked: a known secret as the value of a password/token field, at any depth,
-        becomes its placeholder whatever its length. A deliberately wrong password is no secret: it
-        stays, so the curl reproduces it.
+        A deliberately wrong password is no secret: it stays, so the curl reproduces it.
         """
         if body is None:
             return ""
-        text = body.decode("utf-8", errors="replace")
-        try:
-            document = json.loads(text)
-        except ValueError:
-            return self.text(text)
-        redacted, changed = self._walk(document)
-        if changed:
-            text = json.dumps(redacted, ensure_ascii=False)
-        return self.text(text)
+        return self.text(body.decode("utf-8", errors="replace"))
+
+    def preview(self, body: bytes | None, limit: int) -> str:
+        """The first `limit` characters of `body` as text, secrets replaced, and how much is cut.
+
+        Only a window is redacted (a 4 MiB answer would take seconds per secret): the window
+        reaches far enough beyond `limit` that a secret, in any of its forms, starting before the
+        cut is found whole, and is cut after redaction, so no part of a secret is shown.
+        """
+        if body is None:
+            return ""
+        text = body[: 4 * (limit + _PREVIEW_MARGIN)].decode("utf-8", errors="replace")
+        shown = self.text(text[: limit + _PREVIEW_MARGIN])
+        if len(text) <= limit + _PREVIEW_MARGIN and len(shown) <= limit:
+            return shown
+        return shown[:limit] + f"… ({len(body)} bytes in all)"
 
     def headers(self, headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
         return [(name, self.header(name, value)) for name, value in headers]
@@ -102,28 +108,6 @@ class Redactor:
         if request.body is not None:
             parts += ["--data-binary", _quote(self.body(request.body))]
         return " ".join(parts)
-
-    def _walk(self, node: Any) -> tuple[Any, bool]:
-        """`node` with secrets in password/token fields replaced, and whether anything was."""
-        if isinstance(node, list):
-            items = [self._walk(item) for item in node]
-            return [item for item, _ in items], any(changed for _, changed in items)
-        if not isinstance(node, dict):
-            return node, False
-        result: dict[str, Any] = {}
-        changed = False
-        for key, value in node.items():
-            if _is_secret_key(key) and isinstance(value, str) and value in self._secrets:
-                result[key], changed = self._secrets[value], True
-                continue
-            result[key], inner = self._walk(value)
-            changed = changed or inner
-        return result, changed
-
-
-def _is_secret_key(key: str) -> bool:
-    lowered = key.lower()
-    return any(word in lowered for word in _SECRET_KEY_WORDS)
 
 
 def _quote(text: str) -> str:

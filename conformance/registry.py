@@ -28,7 +28,10 @@ from conformance.findings import Finding
 from conformance.http import Exchange
 from conformance.intents import Intent
 from conformance.profiles import Profile
+from conformance.secret_forms import WatchedSecrets
 from his_contract import Basis, Rule
+
+NO_SECRETS = WatchedSecrets()
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,6 +43,7 @@ class CheckContext:
     intent: Intent
     answer: Answer  # the exchange's response as read under the profile (`read_answer`)
     rule: Rule
+    secrets: WatchedSecrets = NO_SECRETS  # what SEC-1 looks for in every answer
 
     def operation(self, exchange: Exchange) -> OperationModel | None:
         """The documented operation of `exchange` (None for an undocumented one, e.g. a recorded path)."""
@@ -210,7 +214,13 @@ def load_checks() -> None:
 
 
 def judge_exchange(
-    contract: Contract, profile: Profile, exchange: Exchange, answer: Answer, intent: Intent
+    contract: Contract,
+    profile: Profile,
+    exchange: Exchange,
+    answer: Answer,
+    intent: Intent,
+    *,
+    secrets: WatchedSecrets = NO_SECRETS,
 ) -> list[Judgement]:
     """Every applicable check, once, on one exchange: the heart of the suite, without any I/O."""
     rules = contract.spec.rules
@@ -218,7 +228,7 @@ def judge_exchange(
     for registered in registered_checks():
         if not registered.applies_to(intent):
             continue
-        ctx = CheckContext(contract, profile, intent, answer, rules[registered.rule_id])
+        ctx = CheckContext(contract, profile, intent, answer, rules[registered.rule_id], secrets)
         if registered.when is not None and not registered.when(ctx, exchange):
             continue
         judgements.append(Judgement(registered.rule_id, registered.function(ctx, exchange)))

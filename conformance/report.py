@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from conformance.escape import json_text, visible, xml_text
 from conformance.findings import Finding
 from conformance.results import Outcome, Recorder, RuleResult
 from his_contract import Basis
@@ -73,8 +74,11 @@ def console_summary(recorder: Recorder) -> str:
     for note in recorder.notes:
         lines.append(f"note: {note}")
     lines.append("")
+    if recorder.info.provenance is not None:
+        lines.append(recorder.info.provenance.line)
+        lines.append(f"command: {recorder.info.provenance.command_line}")
     lines.append(verdict_line(recorder))
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def finding_text(finding: Finding, number: int = 1, count: int = 1) -> str:
@@ -137,6 +141,7 @@ def write_junit(recorder: Recorder, path: Path) -> None:
             ).text = f"{ADVICE_HEADING} ({advice_note(recorder)}):\n\n{advice}"
     root = ET.Element("testsuites")
     root.append(suite)
+    _xml_safe(root)
     tree = ET.ElementTree(root)
     ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +184,8 @@ def as_json(recorder: Recorder) -> dict[str, Any]:
 
 def write_json(recorder: Recorder, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(as_json(recorder), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(as_json(recorder), ensure_ascii=False, indent=2)
+    path.write_text(json_text(text) + "\n", encoding="utf-8")
 
 
 def _info(recorder: Recorder) -> dict[str, Any]:
@@ -192,7 +198,20 @@ def _info(recorder: Recorder) -> dict[str, Any]:
         "max_examples": info.max_examples,
         "timeout": info.timeout,
         "allow_settlement": info.allow_settlement,
+        "max_time": info.max_time,
+        **(info.provenance.as_dict() if info.provenance is not None else {}),
     }
+
+
+def _xml_safe(element: ET.Element) -> None:
+    """Every text and attribute of the tree as XML 1.0 can carry it (iteratively: no recursion)."""
+    for node in element.iter():
+        if node.text:
+            node.text = xml_text(node.text)
+        if node.tail:
+            node.tail = xml_text(node.tail)
+        for name, value in node.attrib.items():
+            node.attrib[name] = xml_text(value)
 
 
 def _counts(recorder: Recorder) -> dict[Outcome, int]:

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from conformance.findings import Finding, distinct
 from conformance.profiles import Profile
+from conformance.provenance import Provenance
 from conformance.redact import Redactor
 from conformance.registry import Judgement
 from his_contract import Basis, Rule
@@ -87,7 +88,9 @@ class RunInfo:
     timeout: float
     allow_settlement: bool
     mock: bool = False
+    max_time: float | None = None
     fail_on: Basis = Basis.DOCUMENT
+    provenance: Provenance | None = None  # versions, time, host, command line (secrets as placeholders)
 
 
 @dataclass(slots=True)

@@ -14,12 +14,14 @@ from typing import Any
 
 from conformance.answer import Answer, read_answer
 from conformance.contract import Contract
+from conformance.hints import AspNetSigns
 from conformance.http import Exchange, Transport, json_body
 from conformance.intents import Intent
 from conformance.profiles import Profile
 from conformance.race import DEFAULT_RACE
 from conformance.registry import judge_exchange, judge_group
 from conformance.results import Recorder
+from conformance.secret_forms import WatchedSecrets
 from conformance.target import Target
 
 # Sentinel: "send the session's token", as opposed to None (no Authorization header at all).
@@ -42,6 +44,8 @@ class Session:
     # AUTH-6: the vendor's own keys to forge tokens with (--jwt-key-list), besides the built-in list.
     jwt_keys: tuple[str, ...] = ()
     findings_seen: int = field(default=0)
+    secrets: WatchedSecrets = field(default_factory=WatchedSecrets)  # SEC-1's; the token joins at login
+    signs: AspNetSigns = field(default_factory=AspNetSigns)  # for the hint to try --profile lenient
 
     def call(
         self,
@@ -103,7 +107,10 @@ class Session:
     def judge(self, exchange: Exchange, intent: Intent) -> Answer:
         """Run every applicable check once on `exchange`; returns the answer as the checks read it."""
         answer = read_answer(exchange, self.contract, self.profile)
-        judgements = judge_exchange(self.contract, self.profile, exchange, answer, intent)
+        self.signs.observe(exchange, answer)
+        judgements = judge_exchange(
+            self.contract, self.profile, exchange, answer, intent, secrets=self.secrets
+        )
         self.findings_seen += len(self.recorder.record(judgements))
         return answer
 

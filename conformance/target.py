@@ -11,9 +11,11 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.errors import UsageError
+from conformance.http import normalised_path
 from conformance.mockrun import (
     FLAVOR_BY_PROFILE,
     MOCK_CARD_NO,
@@ -23,6 +25,7 @@ from conformance.mockrun import (
     RunningMock,
     running_mock,
 )
+from his_contract import load_spec
 
 ENV_USER_ID, ENV_PASSWORD, ENV_EXPIRED_TOKEN = "HIS_USER_ID", "HIS_PASSWORD", "HIS_EXPIRED_TOKEN"
 
@@ -40,7 +43,7 @@ class Target:
     allow_settlement: bool
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Options:
     """The target options exactly as given on the command line (None: not given there).
 
@@ -57,6 +60,21 @@ class Options:
     expired_token: str | None = None
     allow_settlement: bool = False
     flag: str = "--"
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], *, flag: str) -> Options:
+        """The target options out of `conformance.options.option_values`."""
+        return cls(
+            base_url=values["base_url"],
+            mock=values["mock"],
+            user_id=values["user_id"],
+            password=values["password"],
+            reg_no=values["reg_no"],
+            card_no=values["card_no"],
+            expired_token=values["expired_token"],
+            allow_settlement=values["allow_settlement"],
+            flag=flag,
+        )
 
 
 @contextlib.contextmanager
@@ -131,7 +149,12 @@ def make_target(
 
 
 def check_base_url(url: str, option: str = "--base-url") -> str:
-    """`url` without a trailing slash, or a `UsageError` if it names no http(s) host and port."""
+    """`url` without a trailing slash, or a `UsageError` if it is not the root of a deployment.
+
+    The operations' paths are appended to it, so it names an http(s) host and port and at most
+    a path prefix: a query, a fragment, credentials or a documented operation's path would
+    send every request (the login with the real password too) somewhere else than intended.
+    """
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"{option} must start with http:// or https://, got {url!r}")
     try:
@@ -143,4 +166,18 @@ def check_base_url(url: str, option: str = "--base-url") -> str:
         raise UsageError(f"{option} {url!r} names no host")
     if port == 0:
         raise UsageError(f"{option} {url!r}: port 0 is not a port a server listens on")
+    if parts.username is not None or "@" in parts.netloc:
+        raise UsageError(f"{option} must not carry credentials: use {option[:-8]}user-id and password")
+    if parts.query or url.rstrip("/").endswith("?"):
+        raise UsageError(f"{option} {url!r} has a query: give the root URL only, e.g. http://host:port")
+    if parts.fragment or "#" in url:
+        raise UsageError(f"{option} {url!r} has a fragment: give the root URL only, e.g. http://host:port")
+    path = normalised_path(parts.path)
+    for operation in load_spec().operations.values():
+        documented = normalised_path(operation.path)  # the alias of the document's title too
+        if documented in path:
+            raise UsageError(
+                f"{option} {url!r} contains the path of an operation ({operation.path}):"
+                " give the root URL the operations are under, e.g. http://host:port"
+            )
     return url.rstrip("/")

@@ -4,7 +4,6 @@ and no token anyone could forge (a well-known key, `alg: none` in any case) is a
 from __future__ import annotations
 
 import base64
-import json
 import re
 from typing import Any
 
@@ -14,6 +13,7 @@ from conformance.findings import Finding
 from conformance.http import Exchange
 from conformance.intents import ExpiredToken, ForgedToken, Plain, WeakToken, WrongPassword
 from conformance.registry import CheckContext, check
+from his_contract import loads_bounded
 
 TOKEN_PAYLOAD = "Token"  # the success payload of the login operation (the spec's schema name)
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -23,8 +23,8 @@ def jwt_header(token: str) -> dict[str, Any] | None:
     """The decoded header of a JWT, or None."""
     try:
         segment = token.split(".", 1)[0]
-        decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        decoded = loads_bounded(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:  # JsonBoundsError and binascii.Error are ValueErrors
         return None
     return decoded if isinstance(decoded, dict) else None
 

@@ -10,12 +10,20 @@ from conformance.contract import Contract
 from conformance.findings import Finding
 from conformance.http import Exchange, HttpRequest, HttpResponse, Problem
 from conformance.intents import Intent, Plain
+from conformance.probes import probe_passwords
 from conformance.profiles import STRICT, Profile
 from conformance.registry import judge_exchange
+from conformance.secret_forms import watched_secrets
 from his_contract import load_spec
 
 CONTRACT = Contract(load_spec())
 JSON = "application/json; charset=utf-8"
+# The run's secrets as SEC-1 watches them (the redactor gets the same in a real run).
+RUN_PASSWORD = "Sup3r-Secret-密码"
+RUN_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJlLW9mLXRoZS1ydW4tdG9rZW4"
+SECRETS = watched_secrets(RUN_PASSWORD, probes=probe_passwords(), ordinary=("demo", "1628214442")).with_token(
+    RUN_TOKEN
+)
 
 
 def envelope(status: int = 0, response: Any = None, msg: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -63,5 +71,5 @@ def judge(
 ) -> dict[str, Finding | None]:
     """rule id -> its finding (None: held) for every check that applied to the exchange."""
     answer = read_answer(exchange, CONTRACT, profile)
-    judgements = judge_exchange(CONTRACT, profile, exchange, answer, intent or Plain())
+    judgements = judge_exchange(CONTRACT, profile, exchange, answer, intent or Plain(), secrets=SECRETS)
     return {judgement.rule_id: judgement.finding for judgement in judgements}

@@ -6,6 +6,7 @@ the registry says about one rule: held, a document finding, advice, or not judge
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,11 +41,12 @@ from conformance.intents import (
     WrongMoney,
     WrongPassword,
 )
+from conformance.probes import PROBE_PASSWORD
 from conformance.profiles import LENIENT, STRICT, Profile
 from conformance.registry import judge_group
 from his_contract import Basis, load_spec
 from tests.conformance.broken.base import CorrectHis, make_token
-from tests.conformance.exchanges import CONTRACT, envelope, exchange, judge
+from tests.conformance.exchanges import CONTRACT, RUN_PASSWORD, RUN_TOKEN, envelope, exchange, judge
 from tests.support.spec_examples import example_bill
 
 LOGIN, BILL, SETTLE = "login", "getUnSettleBillByDoctor", "settleByDoctor"
@@ -319,6 +321,27 @@ CASES: dict[str, Case] = {
         "SET-5", HELD, bill_answer(bill(BILLSTATUS="YJ")), BillAfterSettle(bill=BILL_OF_RECORD)
     ),
     "set5-still-offered": Case("SET-5", DOCUMENT, bill_answer(), BillAfterSettle(bill=BILL_OF_RECORD)),
+    # SEC-1
+    "sec1-nothing-echoed": Case("SEC-1", HELD, error(LOGIN, 6, {"userId": "demo", "password": RUN_PASSWORD})),
+    "sec1-token-in-the-login-answer": Case("SEC-1", HELD, exchange(LOGIN, envelope(0, RUN_TOKEN))),
+    "sec1-password-in-msgdev": Case(
+        "SEC-1", DOCUMENT, exchange(LOGIN, envelope(6, msgDev=f"bad password {RUN_PASSWORD}"))
+    ),
+    "sec1-password-json-escaped": Case(
+        "SEC-1",
+        DOCUMENT,
+        exchange(LOGIN, raw_answer=b'{"status": 6, "msg": "x", "msgDev": "Sup3r-Secret-\\u5BC6\\u7801"}'),
+    ),
+    "sec1-probe-password-base64": Case(
+        "SEC-1",
+        DOCUMENT,
+        exchange(LOGIN, envelope(5, msgDev=base64.b64encode(b"demo:" + PROBE_PASSWORD.encode()).decode())),
+    ),
+    "sec1-token-in-an-error": Case(
+        "SEC-1",
+        DOCUMENT,
+        exchange(BILL, envelope(1, msgDev=f"rejected Token {RUN_TOKEN}"), request={"RegNo": "1"}),
+    ),
     # TRN-1
     "trn1-in-time": Case("TRN-1", HELD, bill_answer()),
     "trn1-timeout": Case("TRN-1", DOCUMENT, exchange(BILL, no_response=True, problem=Problem.TIMEOUT)),

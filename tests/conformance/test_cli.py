@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -97,6 +101,15 @@ def test_impossible_login_or_registration_exits_2(
             ["--mock", "--jwt-key-list", "/nonexistent/keys.txt"],
             "--jwt-key-list '/nonexistent/keys.txt': cannot",
         ),
+        (_url_args("http://h/api/MzSettle/SettleByDoctor?x="), "has a query"),
+        (_url_args("http://h/?"), "has a query"),
+        (_url_args("http://h/#top"), "has a fragment"),
+        (_url_args("http://h/api/MzSettle/SettleByDoctor"), "contains the path of an operation"),
+        (_url_args("http://h/x/API/mzsettle/settlebydoctor/"), "contains the path of an operation"),
+        (_url_args("http://h/api/Login/Token"), "contains the path of an operation (/api/Login/Token)"),
+        (_url_args("http://u:pw@h/"), "--base-url must not carry credentials"),
+        (_url_args(""), "missing --base-url"),
+        (["--mock", "--max-time", "0"], "--max-time"),
     ],
     ids=[
         "missing",
@@ -112,6 +125,15 @@ def test_impossible_login_or_registration_exits_2(
         "port-without-host",
         "race-of-one",
         "missing-key-list",
+        "settlement-path-with-query",
+        "empty-query",
+        "fragment",
+        "settlement-path",
+        "settlement-path-other-case",
+        "login-path",
+        "credentials",
+        "empty-base-url",
+        "max-time",
     ],
 )
 def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], reason: str) -> None:
@@ -259,3 +281,78 @@ def test_the_same_seed_draws_the_same_cases() -> None:
     assert first == again
     assert first != other
     assert all(case.negative for case in first)
+
+
+_DRAW = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == "with-local-module":
+    import localconstants  # noqa: F401  (a vendor's module, not in site-packages)
+from schemathesis import GenerationMode
+from conformance.fuzz import draw_cases
+path = "/api/MzSettle/GetUnSettleBillByDoctor"
+cases = draw_cases(path, GenerationMode.POSITIVE, protected=True, count=25, seed_value=3)
+print(hashlib.sha256(repr(cases).encode()).hexdigest())
+"""
+
+
+def test_the_same_seed_draws_the_same_cases_whatever_local_code_is_loaded(tmp_path: Path) -> None:
+    """Hypothesis mixes literals of local modules into its draws (the kit itself, when installed
+    editable, or a vendor's conftest): the fuzzer switches that off, and writes no .hypothesis/."""
+    (tmp_path / "localconstants.py").write_text(
+        'A = "RegNo-local-constant-1"\nB = "another local constant"\nC = 987654321\nD = "Bearer x"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+    digests = [
+        subprocess.run(
+            [sys.executable, "-c", _DRAW, str(tmp_path), mode],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.strip()
+        for mode in ("plain", "with-local-module")
+    ]
+
+    assert digests[0] == digests[1] and len(digests[0]) == 64
+    assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_every_report_says_where_it_comes_from_and_the_console_where_they_went(tmp_path: Path) -> None:
+    port = free_port()
+    with serve(
+        python_module("tests.conformance.broken.sem5_self_pay_insured", "--port", str(port)), port=port
+    ) as server:
+        paths = {"junit": tmp_path / "junit.xml", "html": tmp_path / "r.html", "json": tmp_path / "r.json"}
+        reports = ["--report", str(paths["html"]), "--json", str(paths["json"])]
+        run = run_in_process([*reference_args(server.base_url), "--max-examples", "0", *reports], tmp_path)
+
+    assert run.exit_code == 1, run.output
+    document = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert document["kit_version"] and document["spec_version"] == "1.0.0" and document["host"]
+    assert document["started_utc"].endswith(" UTC") and document["started_local"]
+    command = document["command_line"]
+    assert command.startswith("his-conformance --base-url http://127.0.0.1:")
+    assert "--password ${HIS_PASSWORD}" in command and "--expired-token ${HIS_EXPIRED_TOKEN}" in command
+    junit = ET.parse(paths["junit"]).getroot()
+    properties = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert properties["command_line"] == command and properties["kit_version"] == document["kit_version"]
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Kit version" in html and "${HIS_PASSWORD}" in html and document["started_utc"] in html
+    assert f"command: {command}" in run.output
+    assert run.output.strip().splitlines()[-3:] == [
+        f"JUnit XML report written to {paths['junit'].resolve()}",
+        f"HTML report written to {paths['html'].resolve()}",
+        f"JSON report written to {paths['json'].resolve()}",
+    ]
+    for text in (
+        run.output,
+        html,
+        paths["json"].read_text(encoding="utf-8"),
+        paths["junit"].read_text("utf-8"),
+    ):
+        assert base.PASSWORD not in text

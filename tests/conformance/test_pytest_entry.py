@@ -97,11 +97,47 @@ def test_his_mock_ignores_credentials_meant_for_a_deployment() -> None:
         ),
         (("--his-base-url", "ftp://x", *CREDENTIALS), "--his-base-url must start with http"),
         (("--his-base-url", "http://x", *CREDENTIALS, "--his-rate-limit", "-1"), "rate-limit must be >= 0"),
+        (("--his-base-url", "http://x/?a=1", *CREDENTIALS), "--his-base-url 'http://x/?a=1' has a query"),
+        ((), "no --his-base-url and no --his-mock"),
+        (("--his-base-url", ""), "an empty --his-base-url and no --his-mock"),
     ],
-    ids=["port", "scheme", "rate-limit"],
+    ids=["port", "scheme", "rate-limit", "query", "no-deployment", "empty-base-url"],
 )
-def test_the_pytest_entry_checks_options_like_the_cli(args: tuple[str, ...], reason: str) -> None:
+def test_the_pytest_entry_refuses_bad_options_as_a_usage_error(args: tuple[str, ...], reason: str) -> None:
     completed = pytest_entry(*args)
 
-    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert completed.returncode == pytest.ExitCode.USAGE_ERROR, completed.stdout + completed.stderr
     assert f"his-conformance: error: {reason}" in completed.stdout + completed.stderr
+    assert " passed" not in completed.stdout and " skipped" not in completed.stdout
+
+
+def test_the_pytest_entry_leaves_no_hypothesis_folder_and_files_its_provenance(tmp_path: Path) -> None:
+    junit = tmp_path / "pytest.xml"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--pyargs",
+            "conformance",
+            "-q",
+            "--his-mock",
+            "--his-max-examples",
+            "2",
+            f"--junitxml={junit}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert not (tmp_path / ".hypothesis").exists()
+    properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+    assert properties["his_command_line"] == "pytest --pyargs conformance --his-mock --his-max-examples 2"
+    assert properties["his_kit_version"] and properties["his_started_utc"].endswith(" UTC")

@@ -65,7 +65,7 @@ def judge_answer(ex: Exchange) -> Answer:
 
 def test_an_intent_without_checks_gets_the_rules_every_answer_keeps() -> None:
     judged = judge(exchange("login", envelope(6), request={"userId": "x"}), Race())
-    assert set(judged) == {"ENV-1", "ENV-2", "ENV-3", "ENV-4", "ENV-5", "TRN-1"}
+    assert set(judged) == {"ENV-1", "ENV-2", "ENV-3", "ENV-4", "ENV-5", "SEC-1", "TRN-1"}
 
 
 def test_conformance_never_imports_mock_server() -> None:

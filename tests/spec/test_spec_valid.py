@@ -83,6 +83,6 @@ def test_rule_catalogue_has_every_contract_rule(spec: Spec) -> None:
         + [f"AUTH-{n}" for n in range(1, 7)]
         + [f"SEM-{n}" for n in range(1, 6)]
         + [f"SET-{n}" for n in range(1, 8)]
-        + ["TRN-1"]
+        + ["SEC-1", "TRN-1"]
     )
     assert list(spec.rules) == expected

@@ -36,11 +36,10 @@ HOSPITAL = {
 }
 # The longest value a field of these servers' "database" holds.
 MAX_FIELD_LENGTH = 256
-PATHS = {
-    "/api/Login/Token": "login",
-    "/api/MzSettle/GetUnSettleBillByDoctor": "getUnSettleBillByDoctor",
-    "/api/MzSettle/SettleByDoctor": "settleByDoctor",
-}
+LOGIN_PATH = "/api/Login/Token"
+BILL_PATH = "/api/MzSettle/GetUnSettleBillByDoctor"
+SETTLE_PATH = "/api/MzSettle/SettleByDoctor"
+PATHS = {LOGIN_PATH: "login", BILL_PATH: "getUnSettleBillByDoctor", SETTLE_PATH: "settleByDoctor"}
 
 
 def make_token(*, ttl: int = 3600, user_id: str = USER_ID, key: str = SECRET) -> str:
