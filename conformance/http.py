@@ -247,7 +247,8 @@ class Transport:
                 raise ServerStopped(f"{self.consecutive_timeouts} requests in a row timed out")
             if self.sent + count > self.max_requests:
                 raise BudgetExhausted(
-                    f"the request budget of {self.max_requests} requests cannot pay for {count} requests at once"
+                    f"the request budget of {self.max_requests} requests"
+                    f" cannot pay for {count} requests at once"
                 )
             self._pace()
             if self.run_deadline is not None and time.monotonic() >= self.run_deadline:
