@@ -83,7 +83,6 @@ class ForgedToken:
     token: str
     variant: str  # e.g. "HS256 signed with the well-known key 'secret'"
     remedy: str
-    secret: bool = False  # signed with one of the vendor's own keys: redact it in every report
 
 
 def forged_tokens(token: str, vendor_keys: Sequence[str] = ()) -> Iterator[ForgedToken]:
@@ -104,7 +103,6 @@ def forged_tokens(token: str, vendor_keys: Sequence[str] = ()) -> Iterator[Forge
             sign_hs256(hs256_header, payload_segment, key),
             f"HS256 signed with key #{number} of --jwt-key-list",
             ROTATE,
-            secret=True,
         )
     for spelling in NONE_SPELLINGS:
         unsigned = f"{_header_with_alg(header_segment, spelling)}.{payload_segment}"

@@ -53,8 +53,9 @@ def forged_token_probes(session: Session, vendor_keys: Sequence[str] = ()) -> No
         return
     body = {"RegNo": session.target.reg_no}
     for forged in forged_tokens(token, vendor_keys):
-        if forged.secret:
-            session.recorder.redactor.add_token(forged.token, FORGED_TOKEN_PLACEHOLDER)
+        # Every forged token is redacted, not only those of a vendor's keys: one the server accepts
+        # is a working credential for as long as the real one (the finding names its key instead).
+        session.recorder.redactor.add_token(forged.token, FORGED_TOKEN_PLACEHOLDER)
         intent = WeakToken(
             variant=forged.variant, remedy=forged.remedy, purpose=f"a forged token: {forged.variant}"
         )

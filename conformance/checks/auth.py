@@ -72,6 +72,8 @@ def wrong_password_refused(ctx: CheckContext, exchange: Exchange) -> Finding | N
 
 def _refused_with(ctx: CheckContext, exchange: Exchange, code: int) -> Finding | None:
     answer = ctx.answer
+    if answer.kind is AnswerKind.NOT_AN_ENVELOPE:
+        return None  # unreadable, so no status 0 either: ENV-1 (or ENV-5) owns the finding
     if answer.kind is AnswerKind.HTTP_AUTH_FAILURE:
         ok = answer.status != 0
     else:
