@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from mock_server.app import create_app
 from mock_server.errors import MockError
 from mock_server.flavors import FLAVORS
 from mock_server.service import DEFAULT_DB, HisMock, Settings
@@ -81,10 +80,8 @@ def main(
     try:
         from mock_server.serving import serve
 
-        app = create_app(mock=mock)
         _banner(mock, workers=workers)
         serve(
-            app,
             mock,
             host=host,
             port=port,
