@@ -33,8 +33,10 @@ from mock_server.service import HisMock, Settings
 HEADER_READ_TIMEOUT_MS = 10_000
 # A request's body must arrive within this once its headers have.
 BODY_READ_TIMEOUT_S = 10.0
-# Request line plus headers larger than this are answered 431 (Granian's HTTP/1 read buffer).
-MAX_HEADER_BYTES = 32 * 1024
+# Granian's HTTP/1 read buffer: a request line plus headers beyond it are answered 431 (hyper grows
+# its buffer in steps, so the refusal comes somewhere between this and twice this); so are more
+# than 100 header fields.
+MAX_HEADER_BYTES = 16 * 1024
 # The largest body the server reads (the admin API's uploads; the HIS operations allow much less).
 MAX_BODY_BYTES = 16 * 1024 * 1024
 # Connections one worker serves at a time; more wait in the listen backlog until one closes.
