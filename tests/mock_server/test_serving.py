@@ -374,6 +374,15 @@ def test_a_trailing_blank_after_the_token_is_answered_alike(served: Served) -> N
     assert served.envelope(BILL, body, headers={"Authorization": "Bearer T "})["status"] == 1
 
 
+def test_malformed_http_gets_the_server_layers_short_400(served: Served) -> None:
+    for garbage in (
+        b"GARBAGE\r\n\r\n",
+        b"POST /api/Login/Token HTTP/9.9\r\n\r\n",
+        b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+    ):
+        assert _raw(served.server.port, garbage, timeout=5).startswith(b"HTTP/1.1 400"), garbage
+
+
 def test_header_limits(served: Served) -> None:
     assert requests.get(served.url + "/openapi.yaml", headers={"X-Big": "a" * 8000}, timeout=10).ok
     answer = _raw(
