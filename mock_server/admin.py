@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hmac
 import json
-from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from his_contract import MAX_DEPTH, JsonBoundsError, loads_bounded
-from mock_server.errors import FixturesError, StoreError
-from mock_server.faults import FaultError, parse_fault
+from mock_server.errors import FaultError, FixturesError, StoreError
+from mock_server.faults import parse_fault
 from mock_server.fixtures import parse_registrations
 from mock_server.flavors import utf8
 from mock_server.service import HisMock
@@ -121,7 +120,7 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
 
     @admin.get("/faults")
     def list_faults() -> Response:
-        return _json([asdict(fault) for fault in mock.faults.pending()])
+        return _json([fault.to_document() for fault in mock.faults.pending()])
 
     @admin.post("/faults")
     def add_fault() -> Response:
@@ -133,7 +132,7 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
             pending = mock.faults.add(fault)
         except FaultError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"added": asdict(fault), "pending": asdict(pending)}, 201)
+        return _json({"added": fault.to_document(), "pending": pending.to_document()}, 201)
 
     @admin.delete("/faults")
     def clear_faults() -> Response:
@@ -203,7 +202,7 @@ def _body() -> Any:
         if exc.kind == "size":
             return _too_large(len(raw))
         return _json(
-            {"error": f"the body is not UTF-8 JSON of at most {MAX_DEPTH} levels: {exc.reason}"}, 400
+            {"error": f"the body is not JSON (UTF-8, at most {MAX_DEPTH} levels deep): {exc.reason}"}, 400
         )
     field = find_lone_surrogate(data)
     if field is not None:

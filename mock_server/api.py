@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, request
@@ -23,8 +22,8 @@ from flask import Flask, request
 from his_contract import Spec
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
-from mock_server.bridge import DROP_CONNECTION
-from mock_server.errors import ApiError, BusinessError, InternalError, InvalidInput
+from mock_server.bridge import DROP_CONNECTION, INLINE, TAKEN_FAULT, RunOnThread
+from mock_server.errors import ApiError, BusinessError, InternalError, InvalidInput, TokenExpired
 from mock_server.faults import Fault, canonical_operation
 from mock_server.flavors import Reply, success_prefix
 from mock_server.journal import Entry
@@ -49,9 +48,15 @@ class HisApi:
 
     def __init__(self, mock: HisMock) -> None:
         self.mock = mock
-        self._login_ok = success_prefix("获取成功")
-        self._bill_ok = success_prefix("获取成功")
-        self._settle_ok = success_prefix("结算成功")
+        self._success_msg = {
+            "login": "获取成功",
+            "getUnSettleBillByDoctor": "获取成功",
+            "getUnpayBillByDoctorAlias": "获取成功",
+            "settleByDoctor": "结算成功",
+        }
+        self._login_ok = success_prefix(self._success_msg["login"])
+        self._bill_ok = success_prefix(self._success_msg["getUnSettleBillByDoctor"])
+        self._settle_ok = success_prefix(self._success_msg["settleByDoctor"])
         self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
         self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
         self.access_log = AccessLog()
@@ -73,12 +78,10 @@ class HisApi:
         app.wsgi_app = self.wsgi(app.wsgi_app)  # type: ignore[method-assign,assignment]
 
     def is_short(self, environ: dict[str, Any]) -> bool:
-        """True for a call that never waits long: a HIS operation while no fault (a delay, a dropped
-        connection) is pending. The serving layer runs such calls without a thread hand-over."""
-        return (
-            environ["REQUEST_METHOD"],
-            environ.get("PATH_INFO", ""),
-        ) in self._endpoints and self.mock.faults.idle
+        """True for a call that never waits long: a HIS operation (one that takes a delay fault asks
+        for a thread with `RunOnThread`). The serving layer runs such calls on its event loop's
+        thread, without a hand-over to its pool."""
+        return (environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")) in self._endpoints
 
     def wsgi(self, fallback: WsgiApp) -> WsgiApp:
         """A WSGI app that answers the spec's (method, path) pairs itself and passes the rest on."""
@@ -128,6 +131,7 @@ class HisApi:
     def _endpoint(self, operation_id: str, protected: bool, handler: Handler) -> Endpoint:
         mock = self.mock
         fault_key = canonical_operation(operation_id)
+        success_msg = self._success_msg[operation_id]
 
         def endpoint(environ: dict[str, Any]) -> Reply:
             started = time.perf_counter()
@@ -135,20 +139,38 @@ class HisApi:
             status: int | None = None
             msg: str | None = None
             fault = None
+            user_id: str | None = None
             try:
-                fault = None if mock.faults.idle else mock.faults.take(fault_key)
+                # A fault taken on the event loop's thread that must wait (a delay) is handed with
+                # the call to a pool thread (mock_server.bridge); never taken twice.
+                fault = environ.pop(TAKEN_FAULT) if TAKEN_FAULT in environ else mock.faults.take(fault_key)
+                if fault is not None and fault.delay_ms and environ.get(INLINE):
+                    raise RunOnThread({TAKEN_FAULT: fault})
                 early = None if fault is None else self._apply(fault, environ)
                 if early is not None:
                     reply = early
                 else:
                     # Read the body first so the journal shows it even when the token is refused.
                     raw, oversized = _read_body(environ)
-                    claims = mock.tokens.verify(environ.get("HTTP_AUTHORIZATION")) if protected else None
+                    claims = None
+                    if protected:
+                        authorization = environ.get("HTTP_AUTHORIZATION")
+                        try:
+                            claims = mock.tokens.verify(authorization)
+                        except TokenExpired:
+                            # The journal names an expired token's user too (its signature is good).
+                            user_id = mock.tokens.owner(authorization)
+                            raise
+                        user_id = claims.user_id
                     if oversized is not None:
                         raise oversized
                     body = mock.checker.body(operation_id, raw, environ.get("CONTENT_TYPE"))
                     reply = handler(body, claims)
-                    status = 0
+                    status, msg = 0, success_msg
+                    if not protected:
+                        user_id = body.get("userId")  # a login's token belongs to the user who logged in
+            except RunOnThread:
+                raise
             except ApiError as exc:
                 status, msg = exc.status, exc.msg
                 reply = mock.flavor.error(exc)
@@ -157,7 +179,17 @@ class HisApi:
                 error = InternalError.of(exc)
                 status, msg = error.status, error.msg
                 reply = mock.flavor.error(error)
-            self._account(environ, operation_id, started, reply.http, status, msg, raw, fault)
+            self._account(
+                environ,
+                operation_id,
+                started,
+                http_status=reply.http,
+                status=status,
+                msg=msg,
+                raw=raw,
+                fault=fault,
+                user_id=user_id,
+            )
             return reply
 
         endpoint.__name__ = f"his_{operation_id}"
@@ -189,11 +221,13 @@ class HisApi:
         environ: dict[str, Any],
         operation_id: str,
         started: float,
+        *,
         http_status: int,
         status: int | None,
         msg: str | None,
         raw: bytes,
         fault: Fault | None,
+        user_id: str | None,
     ) -> None:
         """One log line and one journal record per call."""
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -203,9 +237,8 @@ class HisApi:
         self.access_log.write(
             f"{method} {path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
-        self.mock.journal.record(
+        self.mock.journal.append(
             Entry(
-                time=datetime.now(),
                 method=method,
                 path=path,
                 operation_id=operation_id,
@@ -216,7 +249,8 @@ class HisApi:
                 authorization=environ.get("HTTP_AUTHORIZATION"),
                 content_type=environ.get("CONTENT_TYPE"),
                 body=raw,
-                fault=None if fault is None else fault.kind,
+                user_id=user_id,
+                fault=fault,
             )
         )
 

@@ -105,3 +105,19 @@ class TokenService:
         # PyJWT's rule, without leeway: expired once now >= exp.
         if self._now() >= expires_at:
             raise TokenExpired("令牌已过期，请重新登陆", "Signature has expired")
+
+    def owner(self, authorization: str | None) -> str | None:
+        """The user a token signed by this mock was issued to, expired or not; None for any other token."""
+        _scheme, _, token = (authorization or "").strip(" \t").partition(" ")
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"verify_exp": False, "verify_iat": False},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        subject = claims.get("sub")
+        return subject if isinstance(subject, str) and subject else None

@@ -31,6 +31,21 @@ log = logging.getLogger("his_mock")
 
 # The key under which the WSGI environ carries `drop()`: close this connection without any answer.
 DROP_CONNECTION = "his_mock.drop_connection"
+# True in the environ of a call that runs on the event loop's thread (where it must not wait).
+INLINE = "his_mock.inline"
+# What the app hands to the pool thread with `RunOnThread` (an injected fault it already took).
+TAKEN_FAULT = "his_mock.taken_fault"
+
+
+class RunOnThread(Exception):  # noqa: N818 (a request to the bridge, not an error)
+    """Raised by the app on the event loop's thread when the call must wait (an injected delay):
+    the bridge runs it again on a pool thread with `environ_updates` added to its environ."""
+
+    def __init__(self, environ_updates: dict[str, Any]) -> None:
+        super().__init__("run this call on a pool thread")
+        self.environ_updates = environ_updates
+
+
 _TEXT = [("content-type", "text/plain; charset=utf-8"), ("connection", "close")]
 
 StartResponse = Callable[..., Any]
@@ -127,11 +142,18 @@ class RsgiBridge:
         answer = Answer()
         environ = self._environ(scope, headers, body, size)
         environ[DROP_CONNECTION] = answer.request_drop
+        moved: RunOnThread | None = None
         if self.inline is not None and self.inline(environ):
-            self._call(environ, answer)
-        else:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._pool, self._call, environ, answer)
+            environ[INLINE] = True
+            try:
+                self._call(environ, answer)
+            except RunOnThread as request:
+                moved = request
+        if moved is not None or environ.get(INLINE) is not True:
+            if moved is not None:
+                environ.update(moved.environ_updates)
+                environ[INLINE] = False
+            await asyncio.get_running_loop().run_in_executor(self._pool, self._call, environ, answer)
         if answer.drop and drop_connection(scope.server, scope.client):
             return
         protocol.response_bytes(answer.status, answer.headers, answer.body)
@@ -191,6 +213,8 @@ class RsgiBridge:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+        except RunOnThread:
+            raise
         except Exception:  # Flask answers its own errors; this is a bug below it
             log.exception("unexpected error below the app")
             answer.status, answer.headers = 500, [("content-type", "text/plain; charset=utf-8")]

@@ -4,7 +4,9 @@ MockError                  root of everything his-mock raises
 ├── ConfigError            bad command-line settings, a taken port (the CLI exits 2)
 ├── FixturesError          a fixtures file or an admin upload is unreadable or inconsistent
 ├── StoreError             the database cannot be opened or used
-├── SharedMemoryFull       a document does not fit the memory shared by the workers
+│   ├── SchemaMismatch     the database holds another schema version of his-mock's tables
+│   └── SettlementConflict the database refused a second settlement of a bill or a payment
+├── FaultError             a fault request that cannot be honoured (admin API, HTTP 400)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
     │   └── RoutingError   status 5 for a path or method the spec does not have (HTTP 404/405)
@@ -36,8 +38,16 @@ class StoreError(MockError):
     """The database cannot be opened, created or written."""
 
 
-class SharedMemoryFull(MockError):
-    """A document for the memory shared by the worker processes is larger than its fixed size."""
+class SchemaMismatch(StoreError):
+    """The database was made by another version of his-mock's schema: refused, never migrated silently."""
+
+
+class SettlementConflict(StoreError):
+    """The database refused a second settlement for a bill or a payment (someone else was first)."""
+
+
+class FaultError(MockError):
+    """A fault request that cannot be honoured (unknown operation or kind, bad numbers, a full board)."""
 
 
 class ApiError(MockError):

@@ -1,24 +1,39 @@
-"""Faults injected through the admin API for the next N calls of an operation.
+"""Faults injected through the admin API for the next N calls of an operation, kept in the database.
 
 Kinds: `status` (answer an error envelope with the given status), `delay` (wait, then answer
 normally), `http500` (an HTML 500 page, as a crashed IIS/Kestrel would send), `drop` (close the
-connection without an answer). Pending faults live in shared memory, so they fire in whichever
-worker process gets the call.
+connection without an answer). Pending faults are rows of `pending_faults`, so a fault injected
+through one host or worker fires in whichever process gets the call; `FaultBoard.take` counts a
+fault down atomically, so a fault for N calls fires exactly N times across all of them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from mock_server.errors import MockError, SharedMemoryFull
-from mock_server.shared import SharedJson
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from mock_server.database import Database
+from mock_server.errors import FaultError
+from mock_server.schema import faults_table
 
 KINDS = ("status", "delay", "http500", "drop")
+# When a fault is applied: "before" the operation (nothing happens, the fault is the answer).
+# Another value (e.g. "after": the operation commits, then its answer is replaced) is added here by
+# the code that carries it out.
+APPLIED = ("before",)
 MAX_DELAY_MS = 120_000
+# Pending faults the board holds at most (identical ones merge into one row): a bound on the table.
+MAX_PENDING = 1000
+# A take that loses the race for a fault's last count to another process looks again, this often.
+_TAKE_ATTEMPTS = 50
 # The alias path shares its canonical operation's faults: a client sees one operation under two URLs.
 CANONICAL_OPERATION = {"getUnpayBillByDoctorAlias": "getUnSettleBillByDoctor"}
+
+log = logging.getLogger("his_mock")
 
 
 def canonical_operation(operation_id: str) -> str:
@@ -26,19 +41,27 @@ def canonical_operation(operation_id: str) -> str:
     return CANONICAL_OPERATION.get(operation_id, operation_id)
 
 
-class FaultError(MockError):
-    """A fault request that cannot be honoured (unknown operation or kind, bad numbers)."""
-
-
 @dataclass(slots=True, frozen=True)
 class Fault:
-    """One pending fault."""
+    """One pending fault (`remaining`: the calls it still applies to, this one included on a take)."""
 
     operation: str
     kind: str
     remaining: int
     status: int | None = None
     delay_ms: int = 0
+    when: str = "before"
+
+    def to_document(self) -> dict[str, Any]:
+        """The fault as the admin API shows it (camelCase, as requests spell it)."""
+        return {
+            "operation": self.operation,
+            "kind": self.kind,
+            "remaining": self.remaining,
+            "status": self.status,
+            "delayMs": self.delay_ms,
+            "when": self.when,
+        }
 
 
 def parse_fault(data: object, *, operations: Iterable[str], status_codes: Iterable[int]) -> Fault:
@@ -55,8 +78,8 @@ def parse_fault(data: object, *, operations: Iterable[str], status_codes: Iterab
     if kind not in KINDS:
         raise FaultError(f"`kind` must be one of {', '.join(KINDS)}; got {kind!r}")
     times = data.get("times", 1)
-    if not _is_int(times) or times < 1:
-        raise FaultError(f"`times` must be a positive integer; got {times!r}")
+    if not _is_int(times) or not 1 <= times <= 1_000_000:
+        raise FaultError(f"`times` must be an integer from 1 to 1000000; got {times!r}")
     status = data.get("status")
     if kind == "status":
         codes = sorted(code for code in status_codes if code != 0)
@@ -64,81 +87,146 @@ def parse_fault(data: object, *, operations: Iterable[str], status_codes: Iterab
             raise FaultError(f"`status` must be a non-zero envelope status, one of {codes}; got {status!r}")
     elif status is not None:
         raise FaultError(f"`status` only applies to kind `status`, not {kind!r}")
-    delay_ms = data.get("delayMs", 0)
-    if not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS:
-        raise FaultError(f"`delayMs` must be an integer from 0 to {MAX_DELAY_MS}; got {delay_ms!r}")
+    delay_ms = _delay_ms(data)
     if kind == "delay" and delay_ms == 0:
         raise FaultError("kind `delay` needs `delayMs` > 0")
+    when = data.get("when", "before")
+    if when not in APPLIED:
+        raise FaultError(f"`when` must be one of {', '.join(APPLIED)}; got {when!r}")
     return Fault(
         operation=canonical_operation(str(operation)),
         kind=str(kind),
         remaining=int(times),
         status=status,
-        delay_ms=int(delay_ms),
+        delay_ms=delay_ms,
+        when=str(when),
     )
 
 
+def _delay_ms(data: Mapping[str, Any]) -> int:
+    """`delayMs` (the admin API's spelling); `delay_ms` is accepted as well, but not both."""
+    if "delayMs" in data and "delay_ms" in data:
+        raise FaultError("give `delayMs` only (`delay_ms` is the same field)")
+    delay_ms = data.get("delayMs", data.get("delay_ms", 0))
+    if not _is_int(delay_ms) or not 0 <= delay_ms <= MAX_DELAY_MS:
+        raise FaultError(f"`delayMs` must be an integer from 0 to {MAX_DELAY_MS}; got {delay_ms!r}")
+    return int(delay_ms)
+
+
 class FaultBoard:
-    """The pending faults, first in first out per operation."""
+    """The pending faults in the database, first in first out per operation."""
 
-    def __init__(self) -> None:
-        self._shared = SharedJson()
-
-    @property
-    def idle(self) -> bool:
-        """True when nothing is pending: the hot path's only cost when no fault is injected."""
-        return self._shared.empty
+    def __init__(self, database: Database) -> None:
+        self._engine = database.engine
+        columns = faults_table.c
+        # The hot path's only cost when nothing is pending: one indexed read.
+        self._first = database.statement(
+            select(
+                columns.id,
+                columns.kind,
+                columns.remaining,
+                columns.status,
+                columns.delay_ms,
+                columns.applied,
+            )
+            .where(columns.operation == bindparam("operation"))
+            .order_by(columns.id)
+            .limit(1),
+        )
 
     def add(self, fault: Fault) -> Fault:
         """Queue `fault`; the pending fault it was merged into (or itself). `FaultError` when full.
 
         A fault identical to the operation's last pending one only adds to its count, which keeps the
-        order of the operation's faults and the shared memory small.
+        order of the operation's faults and the table small.
         """
-
-        def change(pending: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]], Fault]:
-            pending = list(pending or [])
-            same_operation = [i for i, entry in enumerate(pending) if entry["operation"] == fault.operation]
-            if same_operation:
-                last = Fault(**pending[same_operation[-1]])
-                if replace(last, remaining=fault.remaining) == fault:
-                    merged = replace(last, remaining=last.remaining + fault.remaining)
-                    pending[same_operation[-1]] = asdict(merged)
-                    return pending, merged
-            return [*pending, asdict(fault)], fault
-
-        try:
-            result: Fault = self._shared.update(change)
-        except SharedMemoryFull as exc:
-            raise FaultError(
-                f"too many pending faults (the shared board is full: {exc}); clear them with DELETE"
-                " /__admin/faults or use `times` for repeats"
-            ) from exc
-        return result
+        columns = faults_table.c
+        with self._engine.begin() as conn:
+            last = conn.execute(
+                select(faults_table)
+                .where(columns.operation == fault.operation)
+                .order_by(columns.id.desc())
+                .limit(1)
+            ).first()
+            if last is not None:
+                pending = _fault(fault.operation, last._mapping)
+                if replace(pending, remaining=fault.remaining) == fault:
+                    conn.execute(
+                        update(faults_table)
+                        .where(columns.id == last.id)
+                        .values(remaining=columns.remaining + fault.remaining)
+                    )
+                    return replace(pending, remaining=pending.remaining + fault.remaining)
+            count = conn.execute(select(func.count()).select_from(faults_table)).scalar_one()
+            if count >= MAX_PENDING:
+                raise FaultError(
+                    f"too many pending faults ({count}, the board holds {MAX_PENDING}); clear them with"
+                    " DELETE /__admin/faults or use `times` for repeats"
+                )
+            conn.execute(
+                insert(faults_table),
+                {
+                    "operation": fault.operation,
+                    "kind": fault.kind,
+                    "remaining": fault.remaining,
+                    "status": fault.status,
+                    "delay_ms": fault.delay_ms,
+                    "applied": fault.when,
+                },
+            )
+        return fault
 
     def take(self, operation: str) -> Fault | None:
-        """The fault for this call of `operation`, counting it down; None when none is pending."""
+        """The fault for this call of `operation`, counted down in the database; None when none is pending.
 
-        def change(pending: list[dict[str, Any]] | None) -> tuple[list[dict[str, Any]] | None, Fault | None]:
-            pending = pending or []
-            for index, entry in enumerate(pending):
-                if entry["operation"] == operation:
-                    fault = Fault(**entry)
-                    if fault.remaining > 1:
-                        pending[index] = {**entry, "remaining": fault.remaining - 1}
-                    else:
-                        del pending[index]
-                    return (pending or None), fault
-            return (pending or None), None
-
-        result: Fault | None = self._shared.update(change)
-        return result
+        The decrement is conditional (`remaining > 0`), so of several processes taking the last count
+        at once exactly one gets it; the others look for the next pending fault.
+        """
+        columns = faults_table.c
+        for _ in range(_TAKE_ATTEMPTS):
+            row = self._first.first(operation=operation)
+            if row is None:
+                return None
+            fault_id, kind, remaining, status, delay_ms, applied = row
+            with self._engine.begin() as conn:
+                taken = conn.execute(
+                    update(faults_table)
+                    .where(columns.id == fault_id, columns.remaining > 0)
+                    .values(remaining=columns.remaining - 1)
+                ).rowcount
+                if taken:
+                    conn.execute(delete(faults_table).where(columns.id == fault_id, columns.remaining <= 0))
+                    return Fault(operation, kind, int(remaining), status, int(delay_ms), applied)
+                # Someone else took its last count: delete the spent row (if still there) and look again.
+                conn.execute(delete(faults_table).where(columns.id == fault_id, columns.remaining <= 0))
+        log.warning(
+            "could not take a fault for %s after %d attempts; answering normally", operation, _TAKE_ATTEMPTS
+        )
+        return None
 
     def pending(self) -> list[Fault]:
-        return [Fault(**entry) for entry in self._shared.read() or []]
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(faults_table).order_by(faults_table.c.id)).all()
+        return [_fault(row.operation, row._mapping) for row in rows]
 
-    def clear(self) -> None:
-        self._shared.update(lambda _pending: (None, None))
+    def clear(self, conn: Connection | None = None) -> None:
+        """Forget every pending fault (within the caller's transaction, when given)."""
+        if conn is not None:
+            conn.execute(delete(faults_table))
+            return
+        with self._engine.begin() as own:
+            own.execute(delete(faults_table))
+
+
+def _fault(operation: str, row: Any) -> Fault:
+    return Fault(
+        operation=operation,
+        kind=row["kind"],
+        remaining=int(row["remaining"]),
+        status=row["status"],
+        delay_ms=int(row["delay_ms"]),
+        when=row["applied"],
+    )
 
 
 def _is_int(value: object) -> bool:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from his_contract import Spec, load_spec
 from mock_server.auth import TokenService
+from mock_server.database import Database, database_url
 from mock_server.errors import MockError
 from mock_server.faults import FaultBoard
 from mock_server.fixtures import Fixtures, load_fixtures
 from mock_server.flavors import Flavor, flavor
 from mock_server.journal import Journal
 from mock_server.settlement import Cashier
-from mock_server.store import Store, database_url
+from mock_server.store import Store
 from mock_server.validation import RequestChecker
 
 DEFAULT_DB = "his-mock.db"
@@ -40,13 +41,14 @@ class HisMock:
     settings: Settings
     spec: Spec
     fixtures: Fixtures
+    database: Database
     store: Store
+    faults: FaultBoard
+    journal: Journal
     flavor: Flavor
     tokens: TokenService
     checker: RequestChecker
     cashier: Cashier
-    journal: Journal = field(default_factory=Journal)
-    faults: FaultBoard = field(default_factory=FaultBoard)
 
     @classmethod
     def create(cls, settings: Settings, *, seed: bool = True) -> HisMock:
@@ -61,7 +63,8 @@ class HisMock:
             check_spec(spec)
         fixtures = load_fixtures(settings.fixtures, spec)
         url, temporary = database_url(settings.db)
-        store = Store(url, temporary_folder=temporary)
+        database = Database(url, temporary_folder=temporary)
+        store = Store(database)
         try:
             # The fixtures' registrations are written over the database's (by RegNo); settlements
             # stay, so a restart keeps settled bills settled.
@@ -72,13 +75,16 @@ class HisMock:
                 store.jwt_secret(), ttl=settings.token_ttl, string_iat_skew=behaviour.string_iat_skew
             )
         except MockError:
-            store.close()
+            database.close()
             raise
         return cls(
             settings=settings,
             spec=spec,
             fixtures=fixtures,
+            database=database,
             store=store,
+            faults=FaultBoard(database),
+            journal=Journal(database),
             flavor=behaviour,
             tokens=tokens,
             checker=RequestChecker(spec, validate=settings.validate),
@@ -86,12 +92,15 @@ class HisMock:
         )
 
     def reset(self) -> None:
-        """Back to the fixtures' state: registrations as loaded, no settlements, no pending faults."""
-        self.store.reset(self.fixtures.registrations)
-        self.faults.clear()
+        """Back to the fixtures' state for every host on the database, in one transaction:
+        registrations as loaded, no settlements, no pending faults, an empty journal."""
+        with self.database.engine.begin() as conn:
+            self.store.reset(conn, self.fixtures.registrations)
+            self.faults.clear(conn)
+            self.journal.clear(conn)
 
     def close(self) -> None:
-        self.store.close()
+        self.database.close()
 
 
 def check_spec(spec: Spec) -> None:

@@ -84,8 +84,12 @@ def serve(mock: HisMock, *, host: str, port: int, workers: int, on_ready: Callab
     probe.close()
     url = f"http://{_url_host(host)}:{actual_port}"
     # The workers open the database by its URL (`:memory:` is a temporary file this process owns).
-    settings = dataclasses.replace(mock.settings, db=mock.store.url)
-    mock.store.engine.dispose()  # no open connection of this process reaches a worker
+    database = mock.database
+    settings = dataclasses.replace(mock.settings, db=database.url)
+    for engine in {
+        id(e): e for e in (database.engine, database.fast_engine, database.journal_engine)
+    }.values():
+        engine.dispose()  # no open connection of this process reaches a worker
 
     server = Server(
         "mock_server",

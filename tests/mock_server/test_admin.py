@@ -152,7 +152,7 @@ def test_fault_dropped_connection(doc: MockClient) -> None:
             timeout=10,
         )
     assert doc.admin("GET", "/settlements").json() == []
-    assert doc.admin("GET", "/requests").json()[0]["fault"] == "drop"
+    assert doc.admin("GET", "/requests").json()[0]["fault"]["kind"] == "drop"
     assert doc.settle(demo_settle_body())["status"] == 0
 
 
@@ -175,12 +175,13 @@ def test_bad_fault_requests_are_refused(doc: MockClient, fault: Any) -> None:
     assert doc.admin("GET", "/faults").json() == []
 
 
-def test_reset_forgets_settlements_and_faults(doc: MockClient) -> None:
+def test_reset_forgets_settlements_faults_and_the_journal(doc: MockClient) -> None:
     assert doc.settle(demo_settle_body())["status"] == 0
     doc.admin("POST", "/faults", json={"operation": "login", "kind": "http500"})
     assert doc.admin("POST", "/reset").json()["reset"] is True
     assert doc.admin("GET", "/settlements").json() == []
     assert doc.admin("GET", "/faults").json() == []
+    assert doc.admin("GET", "/requests").json() == []
     assert doc.bill(DEMO_REG_NO)["status"] == 0
 
 
@@ -300,3 +301,18 @@ def test_the_journal_hides_passwords_however_they_are_written(doc: MockClient, d
     assert "***" in entry["request"]["body"]
     assert "demo" in entry["request"]["body"]
     assert "s3cr3t-pw2" not in doc.admin("GET", "/requests").text
+
+
+def test_a_60_kb_field_leaves_a_readable_bounded_journal(doc: MockClient) -> None:
+    huge = {"userId": "demo", "password": "demo", "note": "x" * 60_000}  # under the 64 KiB body limit
+    answer = doc.envelope(LOGIN, huge, auth=False)
+    assert answer["status"] == 0
+    assert doc.bill(DEMO_REG_NO)["status"] == 0
+    response = doc.admin("GET", "/requests")
+    assert response.status_code == 200
+    bill, login = response.json()[0], response.json()[-1]
+    assert login["truncated"] == ["body"] and login["request"]["body"].endswith("…")
+    assert login["request"]["bodyBytes"] > 60_000 and len(login["request"]["body"]) <= 4096
+    assert '"password": "***"' in login["request"]["body"]
+    assert (bill["status"], bill["msg"], bill["truncated"]) == (0, "获取成功", [])
+    assert bill["userId"] == "demo" and len(bill["tokenFingerprint"]) == 12
