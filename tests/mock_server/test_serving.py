@@ -283,6 +283,30 @@ def test_kill_9_of_workers_under_load_leaves_every_later_call_answered(served: S
     assert requests.get(served.url + "/__admin/faults", timeout=10).status_code == 200
 
 
+def test_a_delayed_call_holds_no_other_call(served: Served) -> None:
+    """An injected delay waits on a pool thread, not on the event loop that serves everyone else."""
+    fault = {"operation": "getUnSettleBillByDoctor", "kind": "delay", "delayMs": 1500}
+    assert requests.post(served.url + "/__admin/faults", json=fault, timeout=10).status_code == 201
+    body = json.dumps({"RegNo": DEMO_REG_NO}).encode()
+    delayed: list[float] = []
+
+    def call_delayed() -> None:
+        started = time.monotonic()
+        assert served.envelope(BILL, body)["status"] == 0
+        delayed.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=call_delayed)
+    thread.start()
+    time.sleep(0.3)  # the delayed call has taken the fault by now
+    started = time.monotonic()
+    for _ in range(5):
+        assert served.envelope(LOGIN, b'{"userId": "demo", "password": "demo"}')["status"] == 0
+    others = time.monotonic() - started
+    thread.join(timeout=10)
+    assert delayed and delayed[0] >= 1.4
+    assert others < 1.0, others
+
+
 # --- hostile bodies ----------------------------------------------------------------------------
 
 
