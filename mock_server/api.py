@@ -3,7 +3,10 @@
 Per call: one indexed read of the fault board, the token check, the body check with compiled
 validators, one indexed query for a bill fetch, a success envelope glued from pre-built bytes, one
 log line and one journal row (written before the answer leaves, so every worker and host sees it).
-openapi-core is not involved per request (it checks the spec at start-up).
+The operations are plain WSGI (`HisApi.wsgi`, in front of Flask): a call to one of the spec's
+(method, path) pairs costs no Flask request context, no routing and no Response object. Everything
+else (the admin API, the docs, a wrong method or path) goes on to Flask. openapi-core is not
+involved per request (it checks the spec at start-up).
 """
 
 from __future__ import annotations
@@ -11,27 +14,28 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, request
 
 from his_contract import Spec
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
-from mock_server.errors import ApiError, BusinessError, InvalidInput, TokenExpired
+from mock_server.bridge import DROP_CONNECTION, INLINE, TAKEN_FAULT, RunOnThread
+from mock_server.errors import ApiError, BusinessError, InternalError, InvalidInput, TokenExpired
 from mock_server.faults import Fault, canonical_operation
-from mock_server.flavors import success_prefix
+from mock_server.flavors import Reply, success_prefix
 from mock_server.journal import Entry
 from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
 
 log = logging.getLogger("his_mock")
 
-
-Handler = Callable[[dict[str, Any], Claims | None], Response]
+Handler = Callable[[dict[str, Any], Claims | None], Reply]
+Endpoint = Callable[[dict[str, Any]], Reply]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 HTML_500 = (
     b"<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body>"
@@ -57,8 +61,10 @@ class HisApi:
         self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
         self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
         self.access_log = AccessLog()
+        self._endpoints: dict[tuple[str, str], Endpoint] = {}
 
     def register(self, app: Flask, spec: Spec) -> None:
+        """Serve the spec's operations in front of `app`; Flask keeps their routes (for its 405s)."""
         handlers: dict[str, Handler] = {
             "login": self.login,
             "getUnSettleBillByDoctor": self.unsettled_bill,
@@ -66,12 +72,35 @@ class HisApi:
             "settleByDoctor": self.settle,
         }
         for operation in spec.operations.values():
-            view = self._view(operation.operation_id, operation.protected, handlers[operation.operation_id])
-            app.add_url_rule(operation.path, operation.operation_id, view, methods=[operation.method])
+            op_id = operation.operation_id
+            endpoint = self._endpoint(op_id, operation.protected, handlers[op_id])
+            self._endpoints[(operation.method, operation.path)] = endpoint
+            app.add_url_rule(operation.path, op_id, _flask_view(endpoint), methods=[operation.method])
+        app.wsgi_app = self.wsgi(app.wsgi_app)  # type: ignore[method-assign,assignment]
+
+    def is_short(self, environ: dict[str, Any]) -> bool:
+        """True for a call that never waits long: a HIS operation (one that takes a delay fault asks
+        for a thread with `RunOnThread`). The serving layer runs such calls on its event loop's
+        thread, without a hand-over to its pool."""
+        return (environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")) in self._endpoints
+
+    def wsgi(self, fallback: WsgiApp) -> WsgiApp:
+        """A WSGI app that answers the spec's (method, path) pairs itself and passes the rest on."""
+        endpoints = self._endpoints
+
+        def his_operations(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            endpoint = endpoints.get((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+            if endpoint is None:
+                return fallback(environ, start_response)
+            reply = endpoint(environ)
+            start_response(reply.status_line, reply.wsgi_headers())
+            return [reply.body]
+
+        return his_operations
 
     # --- the operations ------------------------------------------------------------------------
 
-    def login(self, body: dict[str, Any], _claims: Claims | None) -> Response:
+    def login(self, body: dict[str, Any], _claims: Claims | None) -> Reply:
         user_id = body["userId"]
         password = body.get("password", "")
         expected = self._passwords.get(user_id)
@@ -82,7 +111,7 @@ class HisApi:
         token = self.mock.tokens.issue(user_id)
         return self.mock.flavor.success(self._login_ok, json.dumps(token).encode())
 
-    def unsettled_bill(self, body: dict[str, Any], _claims: Claims | None) -> Response:
+    def unsettled_bill(self, body: dict[str, Any], _claims: Claims | None) -> Reply:
         reg_no = body["RegNo"]
         state = self.mock.store.bill_state(reg_no)
         if state is None:
@@ -94,36 +123,39 @@ class HisApi:
             )
         return self.mock.flavor.success(self._bill_ok, state.bill_json.encode())
 
-    def settle(self, body: dict[str, Any], _claims: Claims | None) -> Response:
+    def settle(self, body: dict[str, Any], _claims: Claims | None) -> Reply:
         receipt = self.mock.cashier.settle(body)
         return self.mock.flavor.success(self._settle_ok, receipt.encode())
 
     # --- what every call goes through ----------------------------------------------------------
 
-    def _view(self, operation_id: str, protected: bool, handler: Handler) -> Callable[[], Response]:
+    def _endpoint(self, operation_id: str, protected: bool, handler: Handler) -> Endpoint:
         mock = self.mock
         fault_key = canonical_operation(operation_id)
         success_msg = self._success_msg[operation_id]
 
-        def view() -> Response:
+        def endpoint(environ: dict[str, Any]) -> Reply:
             started = time.perf_counter()
-            req: Request = request._get_current_object()  # type: ignore[attr-defined]
             raw = b""
             status: int | None = None
             msg: str | None = None
             fault = None
             user_id: str | None = None
             try:
-                fault = mock.faults.take(fault_key)
-                early = None if fault is None else self._apply(fault, req)
+                # A fault taken on the event loop's thread that must wait (a delay) is handed with
+                # the call to a pool thread (mock_server.bridge); never taken twice.
+                fault = environ.pop(TAKEN_FAULT) if TAKEN_FAULT in environ else mock.faults.take(fault_key)
+                if fault is not None and fault.delay_ms and environ.get(INLINE):
+                    raise RunOnThread({TAKEN_FAULT: fault})
+                early = None if fault is None else self._apply(fault, environ)
                 if early is not None:
-                    response = early
+                    reply = early
                 else:
                     # Read the body first so the journal shows it even when the token is refused.
-                    raw, oversized = _read_body(req)
+                    raw, oversized = _read_body(environ)
                     claims = None
                     if protected:
-                        authorization = req.headers.get("Authorization")
+                        authorization = environ.get("HTTP_AUTHORIZATION")
                         try:
                             claims = mock.tokens.verify(authorization)
                         except TokenExpired:
@@ -133,38 +165,39 @@ class HisApi:
                         user_id = claims.user_id
                     if oversized is not None:
                         raise oversized
-                    body = mock.checker.body(operation_id, raw, req.mimetype)
-                    response = handler(body, claims)
+                    body = mock.checker.body(operation_id, raw, environ.get("CONTENT_TYPE"))
+                    reply = handler(body, claims)
                     status, msg = 0, success_msg
                     if not protected:
                         user_id = body.get("userId")  # a login's token belongs to the user who logged in
+            except RunOnThread:
+                raise
             except ApiError as exc:
                 status, msg = exc.status, exc.msg
-                response = mock.flavor.error(exc)
+                reply = mock.flavor.error(exc)
             except Exception as exc:  # never a stack trace to the client: log it, answer 500 未知错误
                 log.exception("unexpected error in %s", operation_id)
-                status, msg = 500, "未知错误"
-                response = mock.flavor.error(
-                    ApiError("未知错误：HIS 模拟服务内部异常", exc.__class__.__name__, status=500)
-                )
+                error = InternalError.of(exc)
+                status, msg = error.status, error.msg
+                reply = mock.flavor.error(error)
             self._account(
-                req,
+                environ,
                 operation_id,
                 started,
-                http_status=response.status_code,
+                http_status=reply.http,
                 status=status,
                 msg=msg,
                 raw=raw,
                 fault=fault,
                 user_id=user_id,
             )
-            return response
+            return reply
 
-        view.__name__ = f"his_{operation_id}"
-        return view
+        endpoint.__name__ = f"his_{operation_id}"
+        return endpoint
 
-    def _apply(self, fault: Fault, req: Request) -> Response | None:
-        """Carry out an injected fault; a response ends the call, None lets it go on."""
+    def _apply(self, fault: Fault, environ: dict[str, Any]) -> Reply | None:
+        """Carry out an injected fault; a reply ends the call, None lets it go on."""
         if fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
         if fault.kind == "status" and fault.status is not None:
@@ -175,19 +208,18 @@ class HisApi:
                 status=fault.status,
             )
         if fault.kind == "http500":
-            return Response(HTML_500, status=500, content_type="text/html; charset=utf-8")
+            return Reply(500, "text/html; charset=utf-8", HTML_500)
         if fault.kind == "drop":
-            connection = req.environ.get("gunicorn.socket") or req.environ.get("werkzeug.socket")
-            if isinstance(connection, socket.socket):
-                # Shut the socket down under the server's feet: the client sees the connection close
-                # with no answer; the server's write then fails quietly (EPIPE).
-                connection.shutdown(socket.SHUT_RDWR)
-            return Response(b"", status=500)
+            # The serving layer closes the connection instead of sending this reply (mock_server.bridge).
+            drop = environ.get(DROP_CONNECTION)
+            if drop is not None:
+                drop()
+            return Reply(500, "text/plain; charset=utf-8", b"")
         return None
 
     def _account(
         self,
-        req: Request,
+        environ: dict[str, Any],
         operation_id: str,
         started: float,
         *,
@@ -202,21 +234,21 @@ class HisApi:
         elapsed_ms = (time.perf_counter() - started) * 1000
         injected = "" if fault is None else f" fault={fault.kind}"
         shown_http = "dropped" if fault is not None and fault.kind == "drop" else http_status
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         self.access_log.write(
-            f"{req.method} {req.path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
+            f"{method} {path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
-        headers = req.headers
         self.mock.journal.append(
             Entry(
-                method=req.method,
-                path=req.path,
+                method=method,
+                path=path,
                 operation_id=operation_id,
                 http_status=http_status,
                 status=status,
                 msg=msg,
                 latency_ms=elapsed_ms,
-                authorization=headers.get("Authorization"),
-                content_type=headers.get("Content-Type"),
+                authorization=environ.get("HTTP_AUTHORIZATION"),
+                content_type=environ.get("CONTENT_TYPE"),
                 body=raw,
                 user_id=user_id,
                 fault=fault,
@@ -224,12 +256,24 @@ class HisApi:
         )
 
 
-def _read_body(req: Request) -> tuple[bytes, InvalidInput | None]:
+def _read_body(environ: dict[str, Any]) -> tuple[bytes, InvalidInput | None]:
     """The raw body, and the error to answer when more than `MAX_BODY_BYTES` is declared or sent."""
-    length = req.content_length
+    declared = environ.get("CONTENT_LENGTH")
+    length = int(declared) if declared and declared.isdigit() else None
     if length is not None and length > MAX_BODY_BYTES:
         return b"", too_large(length)
-    raw = req.stream.read(MAX_BODY_BYTES + 1)
+    stream = environ["wsgi.input"]
+    raw: bytes = stream.read(MAX_BODY_BYTES + 1 if length is None else length)
     if len(raw) > MAX_BODY_BYTES:
         return raw[:MAX_BODY_BYTES], too_large(len(raw))
     return raw, None
+
+
+def _flask_view(endpoint: Endpoint) -> Callable[[], Any]:
+    """The same endpoint as a Flask view, for a call that reaches Flask (the fast path answers first)."""
+
+    def view() -> Any:
+        return endpoint(request.environ).as_response()
+
+    view.__name__ = endpoint.__name__
+    return view
