@@ -22,6 +22,7 @@ from his_contract.errors import SpecError
 from his_contract.schemas import compile_validator, follow_refs, inline_refs
 
 SPEC_FILENAME = "openapi.yaml"
+CLIENT_GROUP = "client"
 
 
 @dataclass(slots=True, frozen=True)
@@ -41,6 +42,8 @@ class Rule:
     id: str
     group: str
     title: str
+    # "document" or "advice" (CONTRACT.md "What makes a failure"); None where the spec does not say.
+    basis: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -85,7 +88,11 @@ class Spec:
         self.text = text
         self.source = source
         self.error_codes = _read_error_codes(document)
-        self.rules = _read_rules(document)
+        rules = _read_rules(document)
+        # `rules` are what a deployment keeps (the conformance suite's rules); the group `client` ones
+        # are what a client of the HIS keeps, judged by his-mock over the calls it receives.
+        self.rules = {rule_id: rule for rule_id, rule in rules.items() if rule.group != CLIENT_GROUP}
+        self.client_rules = {rule_id: rule for rule_id, rule in rules.items() if rule.group == CLIENT_GROUP}
         self.operations = _read_operations(document)
         self._validators: dict[str, Validator] = {}
 
@@ -186,4 +193,4 @@ def _read_rules(document: Mapping[str, Any]) -> dict[str, Rule]:
     entries = document.get("x-his-rules")
     if not isinstance(entries, list) or not entries:
         raise SpecError("the spec lacks the rule catalogue `x-his-rules`")
-    return {e["id"]: Rule(e["id"], e["group"], e["title"]) for e in entries}
+    return {e["id"]: Rule(e["id"], e["group"], e["title"], e.get("basis")) for e in entries}
