@@ -19,11 +19,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from his_contract.money import parse_amount
-from his_contract.spec import Rule, Spec
+from his_contract.spec import Basis, Rule, Spec
 
 LOGIN = "login"
 BILL = "getUnSettleBillByDoctor"
@@ -36,13 +35,6 @@ MAX_CALLS_PER_FINDING = 50
 # Statuses after which a settlement may or may not have been committed (CLI-3).
 UNCERTAIN_STATUSES = frozenset({2, 500})
 _MAX_TOKEN_CHARS = 8192
-
-
-class Basis(StrEnum):
-    """Why a finding counts: it breaks the document (a failure), or it is the kit's advice."""
-
-    DOCUMENT = "document"
-    ADVICE = "advice"
 
 
 @dataclass(slots=True, frozen=True)
@@ -151,8 +143,8 @@ class _Judge:
         self._rules = spec.client_rules
 
     def _finding(self, rule_id: str, message: str, calls: Sequence[Call]) -> ClientFinding:
-        rule = self._rules.get(rule_id) or Rule(rule_id, "client", rule_id, Basis.DOCUMENT.value)
-        basis = Basis.ADVICE if rule.basis == Basis.ADVICE.value else Basis.DOCUMENT
+        rule = self._rules.get(rule_id) or Rule(rule_id, "client", rule_id)
+        basis = rule.basis
         ids = tuple(call.id for call in calls)
         return ClientFinding(
             rule=rule_id,

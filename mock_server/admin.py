@@ -15,8 +15,8 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from mock_server.client_report import FORMATS, as_html, as_json, as_junit, build_report, calls_from_journal
-from mock_server.errors import FixturesError, StoreError
-from mock_server.faults import FaultError, parse_fault
+from mock_server.errors import FaultError, FixturesError, StoreError
+from mock_server.faults import parse_fault
 from mock_server.fixtures import parse_registrations
 from mock_server.flavors import utf8
 from mock_server.scenarios import SCENARIOS, parse_arm_request

@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Response
 
-from his_contract.client_rules import BILL, Basis, Call, ClientFinding, judge_client, verdict
+from his_contract.client_rules import BILL, Call, ClientFinding, judge_client, verdict
 from his_contract.escaping import html_text, xml_text
-from his_contract.spec import Rule, Spec
+from his_contract.spec import Basis, Rule, Spec
 
 FORMATS = ("json", "junit", "html")
 # A bill's top-level BILLID and GRZFJE3 in the answer's JSON (no nested object has these keys).

@@ -14,11 +14,9 @@ from typing import Any, NoReturn
 import click
 import requests
 
+from mock_server.errors import ReportUnavailable
+
 REPORT_PATH = "/__admin/report"
-
-
-class ReportUnavailable(Exception):
-    """The mock's report could not be fetched or read (exit 2)."""
 
 
 @click.command(

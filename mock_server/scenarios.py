@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from his_contract import format_amount, parse_amount
-from mock_server.errors import MockError
+from mock_server.errors import FaultError, ScenarioError
 from mock_server.faults import (
     ANY_OPERATION,
     CHANGE_BILL,
@@ -27,7 +27,6 @@ from mock_server.faults import (
     HTTP503,
     MAX_DELAY_MS,
     Fault,
-    FaultError,
 )
 
 if TYPE_CHECKING:
@@ -165,10 +164,6 @@ def scenario_by_name(name: str) -> Scenario:
     if scenario is None:
         raise ScenarioError(f"no scenario {name!r}; one of {', '.join(SCENARIOS)}")
     return scenario
-
-
-class ScenarioError(MockError):
-    """A scenario named at start-up does not exist."""
 
 
 def expired_token_fault(token: str, *, scenario: str | None, now: float | None = None) -> Fault:

@@ -13,13 +13,13 @@ from his_contract.client_rules import (
     BILL,
     LOGIN,
     SETTLE,
-    Basis,
     Call,
     ClientFinding,
     judge_client,
     token_subject,
     verdict,
 )
+from his_contract.spec import Basis
 
 REG_NO = "1628214442"
 BILL_ID = "B202112030001"
@@ -103,7 +103,7 @@ def test_the_careful_happy_path_passes(spec: Spec) -> None:
 
 def test_client_rules_come_from_the_spec_with_their_basis(spec: Spec) -> None:
     assert list(spec.client_rules) == [f"CLI-{n}" for n in range(1, 7)]
-    assert {r.id: r.basis for r in spec.client_rules.values()} == {
+    assert {r.id: r.basis.value for r in spec.client_rules.values()} == {
         "CLI-1": "document",
         "CLI-2": "document",
         "CLI-3": "document",
