@@ -127,6 +127,9 @@ class HisApi:
             answer: dict[str, str] | None = None
             token = None
             try:
+                # Read the body first so the journal shows it even when the token is refused or a
+                # fault answers instead: the client report judges what the client sent.
+                raw, oversized = _read_body(req)
                 if not mock.faults.idle:
                     token = token_fingerprint(req.headers.get("Authorization"))
                     fault = mock.faults.take(fault_key, token=token)
@@ -134,8 +137,6 @@ class HisApi:
                 if early is not None:
                     response = early
                 else:
-                    # Read the body first so the journal shows it even when the token is refused.
-                    raw, oversized = _read_body(req)
                     claims = mock.tokens.verify(req.headers.get("Authorization")) if protected else None
                     user = claims.user_id if claims is not None else None
                     if oversized is not None:
