@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import hmac
 import json
-from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from mock_server.client_report import FORMATS, as_html, as_json, as_junit, build_report, calls_from_journal
+from mock_server.client_report import (
+    FORMATS,
+    as_html,
+    as_json,
+    as_junit,
+    build_report,
+    calls_from_journal,
+    scenarios_seen,
+)
 from mock_server.errors import FaultError, FixturesError, StoreError
 from mock_server.faults import parse_fault
 from mock_server.fixtures import parse_registrations
@@ -121,7 +128,7 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
 
     @admin.get("/faults")
     def list_faults() -> Response:
-        return _json([asdict(fault) for fault in mock.faults.pending()])
+        return _json([fault.to_document() for fault in mock.faults.pending()])
 
     @admin.post("/faults")
     def add_fault() -> Response:
@@ -133,7 +140,7 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
             pending = mock.faults.add(fault)
         except FaultError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"added": asdict(fault), "pending": asdict(pending)}, 201)
+        return _json({"added": fault.to_document(), "pending": pending.to_document()}, 201)
 
     @admin.delete("/faults")
     def clear_faults() -> Response:
@@ -155,14 +162,20 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
             faults = arm(mock, scenario, values)
         except FaultError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"armed": scenario.name, "values": values, "faults": [asdict(f) for f in faults]}, 201)
+        return _json(
+            {"armed": scenario.name, "values": values, "faults": [f.to_document() for f in faults]}, 201
+        )
 
     @admin.get("/report")
     def client_report() -> Response:
         output = request.args.get("format", "json")
         if output not in FORMATS:
             return _json({"error": f"`format` must be one of {', '.join(FORMATS)}; got {output!r}"}, 400)
-        report = build_report(calls_from_journal(mock.journal.entries()), mock.spec)
+        entries = mock.journal.entries()
+        pending = [fault.scenario for fault in mock.faults.pending()]
+        report = build_report(
+            calls_from_journal(entries), mock.spec, scenarios=scenarios_seen(entries, pending)
+        )
         if output == "junit":
             return Response(as_junit(report), content_type="application/xml; charset=utf-8")
         if output == "html":

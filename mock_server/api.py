@@ -13,27 +13,18 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, Request, Response, request
 
 from his_contract import Spec
-from his_contract.client_rules import token_subject
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
 from mock_server.client_report import answer_facts
 from mock_server.errors import ApiError, BusinessError, InvalidInput, TokenExpired, TokenInvalid
-from mock_server.faults import (
-    CHANGE_BILL,
-    EXPIRE_TOKEN,
-    HTTP503,
-    Fault,
-    canonical_operation,
-    token_fingerprint,
-)
+from mock_server.faults import CHANGE_BILL, EXPIRE_TOKEN, HTTP503, Fault, canonical_operation
 from mock_server.flavors import success_prefix
-from mock_server.journal import Entry
+from mock_server.journal import Entry, token_fingerprint
 from mock_server.scenarios import apply_effect
 from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
@@ -63,9 +54,15 @@ class HisApi:
 
     def __init__(self, mock: HisMock) -> None:
         self.mock = mock
-        self._login_ok = success_prefix("获取成功")
-        self._bill_ok = success_prefix("获取成功")
-        self._settle_ok = success_prefix("结算成功")
+        self._success_msg = {
+            "login": "获取成功",
+            "getUnSettleBillByDoctor": "获取成功",
+            "getUnpayBillByDoctorAlias": "获取成功",
+            "settleByDoctor": "结算成功",
+        }
+        self._login_ok = success_prefix(self._success_msg["login"])
+        self._bill_ok = success_prefix(self._success_msg["getUnSettleBillByDoctor"])
+        self._settle_ok = success_prefix(self._success_msg["settleByDoctor"])
         self._passwords = {user.user_id: user.password for user in mock.fixtures.users}
         self._status_text = {code.code: code.zh for code in mock.spec.error_codes.values()}
         self.access_log = AccessLog()
@@ -115,59 +112,73 @@ class HisApi:
     def _view(self, operation_id: str, protected: bool, handler: Handler) -> Callable[[], Response]:
         mock = self.mock
         fault_key = canonical_operation(operation_id)
+        success_msg = self._success_msg[operation_id]
 
         def view() -> Response:
             started = time.perf_counter()
             req: Request = request._get_current_object()  # type: ignore[attr-defined]
-            raw = b""
             status: int | None = None
             msg: str | None = None
-            fault = None
-            user: str | None = None
+            user_id: str | None = None
             answer: dict[str, str] | None = None
-            token = None
+            authorization = req.headers.get("Authorization")
+            token = token_fingerprint(authorization)
+            # Read the body first so the journal shows it even when the token is refused or a fault
+            # answers instead: the client report judges what the client sent.
+            raw, oversized = _read_body(req)
             try:
-                # Read the body first so the journal shows it even when the token is refused or a
-                # fault answers instead: the client report judges what the client sent.
-                raw, oversized = _read_body(req)
-                if not mock.faults.idle:
-                    token = token_fingerprint(req.headers.get("Authorization"))
-                    fault = mock.faults.take(fault_key, token=token)
+                fault, after_pending = mock.faults.take_for_call(fault_key, token=token)
                 early = None if fault is None else self._apply(fault, req)
                 if early is not None:
                     response = early
                 else:
-                    claims = mock.tokens.verify(req.headers.get("Authorization")) if protected else None
-                    user = claims.user_id if claims is not None else None
+                    claims = None
+                    if protected:
+                        try:
+                            claims = mock.tokens.verify(authorization)
+                        except TokenExpired:
+                            # The journal names an expired token's user too (its signature is good).
+                            user_id = mock.tokens.owner(authorization)
+                            raise
+                        user_id = claims.user_id
                     if oversized is not None:
                         raise oversized
                     body = mock.checker.body(operation_id, raw, req.mimetype)
-                    if not protected:
-                        user = body.get("userId")
                     response = handler(body, claims)
-                    status = 0
+                    status, msg = 0, success_msg
+                    if not protected:
+                        user_id = body.get("userId")  # a login's token belongs to the user who logged in
                     answer = answer_facts(fault_key, response)
-                    if not mock.faults.idle:
-                        after = mock.faults.take(fault_key, when="after", token=token)
-                        if after is not None:
-                            fault = after
-                            response = self._apply_after(after, req, body, response)
-                            if after.kind in ("drop", "http500"):
-                                status = None
+                    after = mock.faults.take(fault_key, when="after", token=token) if after_pending else None
+                    if after is not None:
+                        fault = after
+                        response = self._apply_after(after, req, body, token, response)
+                        if after.kind in ("drop", "http500"):
+                            status, msg = None, None
             except ApiError as exc:
                 status, msg = exc.status, exc.msg
                 response = mock.flavor.error(exc)
             except Exception as exc:  # never a stack trace to the client: log it, answer 500 未知错误
                 log.exception("unexpected error in %s", operation_id)
                 status, msg = 500, "未知错误"
+                fault = None
                 response = mock.flavor.error(
                     ApiError("未知错误：HIS 模拟服务内部异常", exc.__class__.__name__, status=500)
                 )
-            if user is None and protected:
-                # A refused or expired token still names its user: the client report groups by it.
-                user = token_subject(req.headers.get("Authorization"))
+            if user_id is None and fault is not None:
+                # A call a fault answered still names its caller: the client report groups by it.
+                user_id = mock.tokens.owner(authorization) if protected else _login_user(raw)
             self._account(
-                req, operation_id, started, response.status_code, status, msg, raw, fault, user, answer
+                req,
+                operation_id,
+                started,
+                http_status=response.status_code,
+                status=status,
+                msg=msg,
+                raw=raw,
+                fault=fault,
+                user_id=user_id,
+                answer=answer,
             )
             return response
 
@@ -201,12 +212,12 @@ class HisApi:
             return Response(b"", status=500)
         return None
 
-    def _apply_after(self, fault: Fault, req: Request, body: dict[str, Any], response: Response) -> Response:
+    def _apply_after(
+        self, fault: Fault, req: Request, body: dict[str, Any], token: str | None, response: Response
+    ) -> Response:
         """A fault taken after the call succeeded (its work is done): replace or hold back its answer."""
         if fault.kind in (EXPIRE_TOKEN, CHANGE_BILL):
-            apply_effect(
-                self.mock, fault, body=body, token=token_fingerprint(req.headers.get("Authorization"))
-            )
+            apply_effect(self.mock, fault, body=body, token=token)
             return response
         replaced = self._apply(fault, req)
         return response if replaced is None else replaced
@@ -216,12 +227,13 @@ class HisApi:
         req: Request,
         operation_id: str,
         started: float,
+        *,
         http_status: int,
         status: int | None,
         msg: str | None,
         raw: bytes,
         fault: Fault | None,
-        user: str | None,
+        user_id: str | None,
         answer: dict[str, str] | None,
     ) -> None:
         """One log line and one journal record per call."""
@@ -232,9 +244,8 @@ class HisApi:
             f"{req.method} {req.path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
         headers = req.headers
-        self.mock.journal.record(
+        self.mock.journal.append(
             Entry(
-                time=datetime.now(),
                 method=req.method,
                 path=req.path,
                 operation_id=operation_id,
@@ -245,11 +256,21 @@ class HisApi:
                 authorization=headers.get("Authorization"),
                 content_type=headers.get("Content-Type"),
                 body=raw,
-                fault=None if fault is None else fault.describe(),
-                user=user if isinstance(user, str) else None,
+                user_id=user_id,
+                fault=fault,
                 answer=answer,
             )
         )
+
+
+def _login_user(raw: bytes) -> str | None:
+    """The userId of a login body a fault answered (the body was not checked), if it shows one."""
+    try:
+        document = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    user = document.get("userId") if isinstance(document, dict) else None
+    return user if isinstance(user, str) else None
 
 
 def _read_body(req: Request) -> tuple[bytes, InvalidInput | None]:

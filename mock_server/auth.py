@@ -90,3 +90,19 @@ class TokenService:
             self._verified.clear()
         self._verified[token] = verified
         return verified
+
+    def owner(self, authorization: str | None) -> str | None:
+        """The user a token signed by this mock was issued to, expired or not; None for any other token."""
+        _scheme, _, token = (authorization or "").partition(" ")
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"verify_exp": False, "verify_iat": False},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        subject = claims.get("sub")
+        return subject if isinstance(subject, str) and subject else None

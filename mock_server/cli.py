@@ -132,7 +132,7 @@ def _banner(mock: HisMock, *, workers: int) -> None:
     echo = click.echo
     echo(
         f"his-mock: flavor {mock.settings.flavor}, {workers} worker{'s' if workers > 1 else ''},"
-        f" database {mock.store.display_url}, fixtures {mock.fixtures.source}"
+        f" database {mock.database.display_url}, fixtures {mock.fixtures.source}"
     )
     echo("users (userId / password):")
     for user in mock.fixtures.users:

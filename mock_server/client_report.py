@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Response
@@ -21,6 +20,7 @@ from flask import Response
 from his_contract.client_rules import BILL, Call, ClientFinding, judge_client, verdict
 from his_contract.escaping import html_text, xml_text
 from his_contract.spec import Basis, Rule, Spec
+from mock_server.faults import CHANGE_BILL, EXPIRE_TOKEN
 
 FORMATS = ("json", "junit", "html")
 # A bill's top-level BILLID and GRZFJE3 in the answer's JSON (no nested object has these keys).
@@ -76,14 +76,16 @@ def calls_from_journal(entries: Iterable[Mapping[str, Any]]) -> list[Call]:
     """The journal's entries (as `/__admin/requests` lists them) as calls for the client rules."""
     calls = []
     for entry in entries:
-        finished = _timestamp(entry.get("time"))
-        latency = entry.get("latencyMs")
-        started = finished - (float(latency) / 1000 if isinstance(latency, int | float) else 0.0)
+        finished = _number(entry.get("timeMs")) / 1000
+        started = finished - _number(entry.get("latencyMs")) / 1000
         fault = entry.get("fault")
-        kind = fault.split(" ", 1)[0] if isinstance(fault, str) else None
-        body = _decoded(entry.get("request", {}).get("body"))
+        kind = fault.get("kind") if isinstance(fault, Mapping) else None
+        request = entry.get("request")
+        cut = "body" in (entry.get("truncated") or ())
+        body = None if cut or not isinstance(request, Mapping) else _decoded(request.get("body"))
         operation = entry.get("operationId")
         answer = entry.get("answer")
+        user = entry.get("userId")
         calls.append(
             Call(
                 id=int(entry["id"]),
@@ -91,25 +93,32 @@ def calls_from_journal(entries: Iterable[Mapping[str, Any]]) -> list[Call]:
                 finished=finished,
                 operation=_ALIAS.get(operation, operation) if isinstance(operation, str) else None,
                 body=body,
-                user=entry.get("user"),
+                user=user if isinstance(user, str) else None,
                 answered=kind != "drop",
                 http_status=entry.get("httpStatus"),
                 status=entry.get("status"),
                 msg=entry.get("msg"),
-                # Effects that leave the answer as it was (a changed bill, an expired token later)
-                # are not injected answers.
-                injected=kind is not None and kind not in ("change-bill", "expire-token"),
-                answer=answer if isinstance(answer, dict) else {},
+                # Effects that leave the answer as it was (a changed bill, a token expired for the
+                # calls after this one) are not injected answers.
+                injected=kind is not None and kind not in (CHANGE_BILL, EXPIRE_TOKEN),
+                answer=answer if isinstance(answer, Mapping) else {},
             )
         )
     return calls
 
 
-def _timestamp(text: object) -> float:
-    try:
-        return datetime.fromisoformat(str(text)).timestamp()
-    except ValueError:
-        return 0.0
+def scenarios_seen(entries: Iterable[Mapping[str, Any]], pending: Iterable[str | None]) -> list[str]:
+    """The scenarios whose faults fired in the journal or are still pending, in name order."""
+    names = {name for name in pending if name}
+    for entry in entries:
+        fault = entry.get("fault")
+        if isinstance(fault, Mapping) and isinstance(fault.get("scenario"), str):
+            names.add(fault["scenario"])
+    return sorted(names)
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _decoded(body: object) -> Mapping[str, Any] | None:

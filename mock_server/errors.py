@@ -4,11 +4,11 @@ MockError                  root of everything his-mock raises
 ├── ConfigError            bad command-line settings, a taken port (the CLI exits 2)
 ├── FixturesError          a fixtures file or an admin upload is unreadable or inconsistent
 ├── StoreError             the database cannot be opened or used
-├── SharedMemoryFull       a document does not fit the memory shared by the workers
-├── FaultError             an admin fault request cannot be honoured (unknown kind, bad numbers)
+│   ├── SchemaMismatch     the database holds another schema version of his-mock's tables
+│   └── SettlementConflict the database refused a second settlement of a bill or a payment
+├── FaultError             a fault request that cannot be honoured (admin API, HTTP 400)
 ├── ScenarioError          `--scenario NAME` names no scenario
 ├── ReportUnavailable      `his-mock report` cannot fetch or read a mock's client report (exit 2)
-├── SettlementConflict     the database refused a second settlement of a bill (someone was first)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
     ├── TokenInvalid       status 1 签名错误
@@ -35,12 +35,16 @@ class StoreError(MockError):
     """The database cannot be opened, created or written."""
 
 
-class SharedMemoryFull(MockError):
-    """A document for the memory shared by the worker processes is larger than its fixed size."""
+class SchemaMismatch(StoreError):
+    """The database was made by another version of his-mock's schema: refused, never migrated silently."""
+
+
+class SettlementConflict(StoreError):
+    """The database refused a second settlement for a bill or a payment (someone else was first)."""
 
 
 class FaultError(MockError):
-    """A fault request that cannot be honoured (unknown operation or kind, bad numbers)."""
+    """A fault request that cannot be honoured (unknown operation or kind, bad numbers, a full board)."""
 
 
 class ScenarioError(MockError):
@@ -49,10 +53,6 @@ class ScenarioError(MockError):
 
 class ReportUnavailable(MockError):
     """The client report of a mock cannot be fetched or read (no mock at the URL, a wrong admin token)."""
-
-
-class SettlementConflict(MockError):
-    """The database refused a second settlement for a bill or a payment (someone else was first)."""
 
 
 class ApiError(MockError):

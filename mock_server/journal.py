@@ -1,29 +1,62 @@
-"""The request journal: the recent HIS calls with their outcome, secrets redacted."""
+"""The request journal: the recent HIS calls with their outcome, in the database, secrets redacted.
+
+Every host and worker appends its calls to the `journal` table, so `/__admin/requests` on any host
+lists the calls of all of them. Each entry is bounded before it is stored: every text field has a
+length limit, and a field that was cut ends in "…" and is named in the entry's `truncated` list, so a
+60 KB field is one short row like any other. Passwords are redacted and the bearer token is kept
+only as a short fingerprint (a hash) before anything is written. The table keeps about the newest
+`capacity` rows: older ones are pruned as new ones arrive.
+
+A journal that cannot be written (a full disk, a database gone) is logged and otherwise ignored:
+it never changes the answer of an HIS call, and a committed settlement still answers its receipt.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import marshal
+import logging
 import os
 import re
-from dataclasses import dataclass
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mock_server.shared import SharedRing
+from sqlalchemy import Connection, bindparam, delete, insert, select
+
+from mock_server.database import Database, RawStatement
+from mock_server.faults import Fault
+from mock_server.schema import journal_table
+
+log = logging.getLogger("his_mock")
 
 REDACTED = "***"
+CUT = "…"
+DEFAULT_CAPACITY = 500
+# Characters kept of each field; what is longer is cut and named in `truncated`.
+LIMITS = {
+    "path": 512,
+    "msg": 1024,
+    "userId": 128,
+    "contentType": 256,
+    "body": 4096,
+}
+_SCHEME_LIMIT = 32
+FINGERPRINT_LENGTH = 12
+# Prune once every this many appends (the table holds at most capacity + this many rows).
+_PRUNE_EVERY = 32
 _PASSWORD_IN_TEXT = re.compile(r'("password"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
 _PASSWORD_IN_FORM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 _PASSWORD_TAIL = re.compile(r'("password"\s*:)(?!\s*"\*\*\*").*', re.IGNORECASE | re.DOTALL)
-_BODY_PREVIEW = 1024
 
 
 @dataclass(slots=True, frozen=True)
 class Entry:
-    """One HIS call as the journal records it."""
+    """One HIS call as the API layer reports it to the journal (raw: `Journal.append` bounds it)."""
 
-    time: datetime
     method: str
     path: str
     operation_id: str | None
@@ -34,107 +67,168 @@ class Entry:
     authorization: str | None
     content_type: str | None
     body: bytes
-    fault: str | None = None
-    # Who called (login's userId, the token's sub) and a few facts of the answer (a bill's BILLID and
-    # GRZFJE3): what the client report (`/__admin/report`) judges the client by.
-    user: str | None = None
-    answer: dict[str, str] | None = None
+    user_id: str | None = None
+    fault: Fault | None = None
+    # A few facts of a status-0 answer (a fetched bill's BILLID and GRZFJE3) for the client report.
+    answer: Mapping[str, str] | None = None
+    time_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
 
 
 class Journal:
-    """Keeps the last calls of every worker in shared memory."""
+    """The newest calls of every host and worker, in the database."""
 
-    def __init__(self, *, capacity: int = 500) -> None:
-        self._ring = SharedRing(slots=capacity)
-
-    def record(self, entry: Entry) -> None:
-        """Store the call's raw fields (cheap, on the hot path); `entries` builds and redacts the JSON."""
-        t = entry.time
-        fields = (
-            (t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond),
-            entry.method,
-            entry.path,
-            entry.operation_id,
-            entry.http_status,
-            entry.status,
-            entry.msg,
-            entry.latency_ms,
-            entry.fault,
-            os.getpid(),
-            # The token never sits in shared memory; redacting it costs no more than copying it.
-            redact_authorization(entry.authorization),
-            entry.content_type,
-            entry.user,
-            entry.answer,
-            entry.body,
+    def __init__(
+        self, database: Database, *, capacity: int = DEFAULT_CAPACITY, host: str | None = None
+    ) -> None:
+        self.capacity = capacity
+        self.host = (host or socket.gethostname())[:255]
+        self._engine = database.journal_engine
+        values: dict[str, Any] = {
+            column.name: bindparam(column.name) for column in journal_table.c if column.name != "id"
+        }
+        self._insert = RawStatement(
+            self._engine, insert(journal_table).values(values).returning(journal_table.c.id)
         )
-        record = marshal.dumps(fields)
-        if not self._ring.fits(record):
-            # A body too long for a slot is redacted now, as text, or left out.
-            text: str = redact_body(entry.body)
-            record = marshal.dumps((*fields[:-1], text))
-            if not self._ring.fits(record):
-                record = marshal.dumps((*fields[:-1], f"<{len(entry.body)} bytes, too long for the journal>"))
-        self._ring.append(record)
+        self._prune = RawStatement(
+            self._engine, delete(journal_table).where(journal_table.c.id <= bindparam("cut"))
+        )
+
+    def append(self, entry: Entry) -> int | None:
+        """Store one call, bounded and redacted; its id, or None when the journal could not be written."""
+        try:
+            row = journal_row(entry, host=self.host)
+            rows = self._insert.execute(**row)
+            entry_id = int(rows[0][0])
+            if entry_id % _PRUNE_EVERY == 0:
+                self._prune.execute(cut=entry_id - self.capacity)
+            return entry_id
+        except Exception:  # never let the journal change an HIS answer
+            log.exception("the journal could not record %s %s", entry.method, entry.path[:200])
+            return None
 
     def entries(self, *, limit: int | None = None) -> list[dict[str, Any]]:
-        """The recorded calls, newest first; `id` numbers them from 1 since the last clear."""
-        records = self._ring.numbered_records()
-        records.reverse()
-        if limit is not None:
-            records = records[:limit]
-        return [_sanitised(_document(number, record)) for number, record in records]
+        """The recorded calls, newest first (at most `capacity`)."""
+        count = self.capacity if limit is None else min(limit, self.capacity)
+        if count <= 0:
+            return []
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(journal_table).order_by(journal_table.c.id.desc()).limit(count)).all()
+        return [entry_document(row._mapping) for row in rows]
 
-    def clear(self) -> None:
-        self._ring.clear()
+    def clear(self, conn: Connection | None = None) -> None:
+        """Forget every entry (within the caller's transaction, when given)."""
+        if conn is not None:
+            conn.execute(delete(journal_table))
+            return
+        with self._engine.begin() as own:
+            own.execute(delete(journal_table))
 
 
-def _document(number: int, record: bytes) -> dict[str, Any]:
-    """One journal entry as `/__admin/requests` shows it, from a stored record; the body redacted here."""
-    # Only this module's `record` writes the ring, in memory no other program can reach.
-    (
-        when,
-        method,
-        path,
-        operation_id,
-        http_status,
-        status,
-        msg,
-        latency_ms,
-        fault,
-        worker,
-        authorization,
-        content_type,
-        user,
-        answer,
-        body,
-    ) = marshal.loads(record)
+def journal_row(entry: Entry, *, host: str) -> dict[str, Any]:
+    """The table row of `entry`: every text made storable (no NUL, no lone surrogate) and bounded."""
+    cut: list[str] = []
+
+    def bounded(name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text, was_cut = bound_text(value, LIMITS[name])
+        if was_cut:
+            cut.append(name)
+        return text
+
+    body, body_cut = redact_body(entry.body, limit=LIMITS["body"])
+    if body_cut:
+        cut.append("body")
+    fault = entry.fault
     return {
-        "id": number,
-        "time": datetime(*when).isoformat(timespec="milliseconds"),
-        "method": method,
-        "path": path,
-        "operationId": operation_id,
-        "httpStatus": http_status,
-        "status": status,
-        "msg": msg,
-        "latencyMs": round(latency_ms, 3),
+        "time_ms": entry.time_ms,
+        "host": host,
+        "worker": os.getpid(),
+        "operation": entry.operation_id,
+        "method": storable(entry.method)[:16],
+        "path": bounded("path", entry.path),
+        "http_status": entry.http_status,
+        "status": entry.status,
+        "msg": bounded("msg", entry.msg),
+        "latency_ms": round(entry.latency_ms, 3),
+        "authorization_scheme": redact_authorization(entry.authorization),
+        "token_fingerprint": token_fingerprint(entry.authorization),
+        "user_id": bounded("userId", entry.user_id),
+        "content_type": bounded("contentType", entry.content_type),
+        "body": body,
+        "body_bytes": len(entry.body),
+        "truncated": ",".join(cut),
+        "fault_kind": None if fault is None else fault.kind,
+        "fault_applied": None if fault is None else fault.when,
+        "fault_status": None if fault is None else fault.status,
+        "fault_delay_ms": None if fault is None else fault.delay_ms,
+        "fault_scenario": None if fault is None else fault.scenario,
+        "answer": None if not entry.answer else json.dumps(dict(entry.answer)),
+    }
+
+
+def entry_document(row: Any) -> dict[str, Any]:
+    """One journal entry as `/__admin/requests` shows it (`schema.journal_table` row -> JSON)."""
+    fault = None
+    if row["fault_kind"] is not None:
+        fault = {
+            "kind": row["fault_kind"],
+            "when": row["fault_applied"],
+            "status": row["fault_status"],
+            "delayMs": row["fault_delay_ms"],
+            "scenario": row["fault_scenario"],
+        }
+    time_ms = int(row["time_ms"])
+    return {
+        "id": int(row["id"]),
+        "time": datetime.fromtimestamp(time_ms / 1000).isoformat(timespec="milliseconds"),
+        "timeMs": time_ms,
+        "host": row["host"],
+        "worker": row["worker"],
+        "method": row["method"],
+        "path": row["path"],
+        "operationId": row["operation"],
+        "httpStatus": row["http_status"],
+        "status": row["status"],
+        "msg": row["msg"],
+        "latencyMs": row["latency_ms"],
+        "tokenFingerprint": row["token_fingerprint"],
+        "userId": row["user_id"],
         "fault": fault,
-        "worker": worker,
-        "user": user,
-        "answer": answer,
+        "answer": None if row["answer"] is None else json.loads(row["answer"]),
+        "truncated": [name for name in row["truncated"].split(",") if name],
         "request": {
-            "headers": {"Authorization": authorization, "Content-Type": content_type},
-            "body": redact_body(body) if isinstance(body, bytes) else body,
+            "headers": {"Authorization": row["authorization_scheme"], "Content-Type": row["content_type"]},
+            "body": row["body"],
+            "bodyBytes": row["body_bytes"],
         },
     }
 
 
-def _sanitised(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with lone surrogates a client sent (and was refused for) turned into "?"."""
-    text = json.dumps(document, ensure_ascii=False).encode("utf-8", errors="replace")
-    result: dict[str, Any] = json.loads(text)
-    return result
+def storable(text: str) -> str:
+    """`text` as every database stores it: lone surrogates become "?", NUL becomes U+FFFD."""
+    return text.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def bound_text(text: str, limit: int) -> tuple[str, bool]:
+    """Storable `text` of at most `limit` characters (the last one "…" when cut), and whether it was cut."""
+    text = storable(text)
+    if len(text) <= limit:
+        return text, False
+    return text[: limit - 1] + CUT, True
+
+
+def token_fingerprint(authorization: str | None) -> str | None:
+    """A short hash of the credentials in an Authorization header: the same token, the same value.
+
+    Never the token itself: 12 hex digits of SHA-256 tell calls with one token from calls with
+    another without giving away anything a client could sign in with.
+    """
+    if not authorization:
+        return None
+    _scheme, _, credentials = authorization.partition(" ")
+    secret = credentials or authorization
+    return hashlib.sha256(secret.encode("utf-8", errors="replace")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 def redact_authorization(value: str | None) -> str | None:
@@ -142,11 +236,12 @@ def redact_authorization(value: str | None) -> str | None:
     if value is None:
         return None
     scheme, _, rest = value.partition(" ")
+    scheme = storable(scheme)[:_SCHEME_LIMIT]
     return f"{scheme} {REDACTED}" if rest else REDACTED
 
 
-def redact_body(raw: bytes) -> str:
-    """The request body as sent (first KiB, as text), passwords hidden.
+def redact_body(raw: bytes, *, limit: int = LIMITS["body"]) -> tuple[str, bool]:
+    """The request body as sent (as text, at most `limit` characters), passwords hidden; whether cut.
 
     A JSON body is judged after decoding, so no escape (`"pass\\u0077ord"`) or nesting hides a
     password key from the redaction; only a body that does not parse falls back to patterns on text.
@@ -159,26 +254,34 @@ def redact_body(raw: bytes) -> str:
             pass
         else:
             redacted, found = _redact_passwords(document)
-            if not found:
-                return _preview(raw)
-            text = json.dumps(redacted, ensure_ascii=False)
-            return text[:_BODY_PREVIEW] + ("…" if len(text) > _BODY_PREVIEW else "")
-    text = raw[:_BODY_PREVIEW].decode("utf-8", errors="replace")
-    if b"assword" in lowered:
-        text = _PASSWORD_IN_TEXT.sub(rf'\1"{REDACTED}"', text)
-        text = _PASSWORD_IN_FORM.sub(rf"\1{REDACTED}", text)
-        # A body cut inside a password, or one that is not JSON: hide everything after the key.
-        text = _PASSWORD_TAIL.sub(rf"\1{REDACTED}", text)
-    return text + ("…" if len(raw) > _BODY_PREVIEW else "")
+            if found:
+                return bound_text(json.dumps(redacted, ensure_ascii=False), limit)
+            return _preview(raw, limit)
+    if b"assword" not in lowered:
+        return _preview(raw, limit)
+    # Patterns on the whole text first, then the cut: a cut must never split a password from its key.
+    text = raw.decode("utf-8", errors="replace")
+    text = _PASSWORD_IN_TEXT.sub(rf'\1"{REDACTED}"', text)
+    text = _PASSWORD_IN_FORM.sub(rf"\1{REDACTED}", text)
+    # A body that ends inside a password, or one that is not JSON: hide everything after the key.
+    text = _PASSWORD_TAIL.sub(rf"\1{REDACTED}", text)
+    return bound_text(text, limit)
 
 
-def _preview(raw: bytes) -> str:
-    text = raw[:_BODY_PREVIEW].decode("utf-8", errors="replace")
-    return text + ("…" if len(raw) > _BODY_PREVIEW else "")
+def _preview(raw: bytes, limit: int) -> tuple[str, bool]:
+    """The body as text, without decoding more than `limit` characters can take (a 200 MB body costs
+    no more than a short one)."""
+    head = raw[: limit * 4]
+    text = storable(head.decode("utf-8", errors="replace"))
+    if len(raw) > len(head) or len(text) > limit:
+        return text[: limit - 1] + CUT, True
+    return text, False
 
 
-def _redact_passwords(value: Any) -> tuple[Any, bool]:
+def _redact_passwords(value: Any, depth: int = 0) -> tuple[Any, bool]:
     """`value` with every `password` key's value (any case, any depth) hidden, and whether one was."""
+    if depth > 200:
+        return REDACTED, True  # deeper than any parser here accepts: hide it rather than walk it
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         found = False
@@ -186,10 +289,10 @@ def _redact_passwords(value: Any) -> tuple[Any, bool]:
             if key.lower() == "password":
                 out[key], found = REDACTED, True
             else:
-                out[key], inner = _redact_passwords(item)
+                out[key], inner = _redact_passwords(item, depth + 1)
                 found = found or inner
         return out, found
     if isinstance(value, list):
-        items = [_redact_passwords(item) for item in value]
+        items = [_redact_passwords(item, depth + 1) for item in value]
         return [item for item, _ in items], any(inner for _, inner in items)
     return value, False

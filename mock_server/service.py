@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from his_contract import Spec, load_spec
 from mock_server.auth import TokenService
+from mock_server.database import Database, database_url
 from mock_server.errors import MockError
 from mock_server.faults import Fault, FaultBoard
 from mock_server.fixtures import Fixtures, load_fixtures
@@ -17,7 +18,7 @@ from mock_server.flavors import Flavor, flavor
 from mock_server.journal import Journal
 from mock_server.scenarios import Scenario, scenario_by_name
 from mock_server.settlement import Cashier
-from mock_server.store import Store, database_url
+from mock_server.store import Store
 from mock_server.validation import RequestChecker
 
 DEFAULT_DB = "his-mock.db"
@@ -45,13 +46,14 @@ class HisMock:
     settings: Settings
     spec: Spec
     fixtures: Fixtures
+    database: Database
     store: Store
+    faults: FaultBoard
+    journal: Journal
     flavor: Flavor
     tokens: TokenService
     checker: RequestChecker
     cashier: Cashier
-    journal: Journal = field(default_factory=Journal)
-    faults: FaultBoard = field(default_factory=FaultBoard)
 
     @classmethod
     def create(cls, settings: Settings) -> HisMock:
@@ -60,7 +62,8 @@ class HisMock:
         check_spec(spec)
         fixtures = load_fixtures(settings.fixtures, spec)
         url, temporary = database_url(settings.db)
-        store = Store(url, temporary_folder=temporary)
+        database = Database(url, temporary_folder=temporary)
+        store = Store(database)
         try:
             # The fixtures' registrations are written over the database's (by RegNo); settlements
             # stay, so a restart keeps settled bills settled.
@@ -71,13 +74,16 @@ class HisMock:
             )
             scenarios = [scenario_by_name(name) for name in settings.scenarios]
         except MockError:
-            store.close()
+            database.close()
             raise
         mock = cls(
             settings=settings,
             spec=spec,
             fixtures=fixtures,
+            database=database,
             store=store,
+            faults=FaultBoard(database),
+            journal=Journal(database),
             flavor=behaviour,
             tokens=tokens,
             checker=RequestChecker(spec, validate=settings.validate),
@@ -88,14 +94,16 @@ class HisMock:
         return mock
 
     def reset(self) -> None:
-        """Back to the fixtures' state: registrations as loaded, no settlements, no pending faults, and
-        an empty journal (so the client report starts over)."""
-        self.store.reset(self.fixtures.registrations)
-        self.faults.clear()
-        self.journal.clear()
+        """Back to the fixtures' state for every host on the database, in one transaction:
+        registrations as loaded, no settlements, no pending faults, an empty journal (so an empty
+        client report)."""
+        with self.database.engine.begin() as conn:
+            self.store.reset(conn, self.fixtures.registrations)
+            self.faults.clear(conn)
+            self.journal.clear(conn)
 
     def close(self) -> None:
-        self.store.close()
+        self.database.close()
 
 
 def arm(mock: HisMock, scenario: Scenario, values: Mapping[str, float]) -> list[Fault]:

@@ -100,7 +100,7 @@ def _serve_gunicorn(
                 "worker_class": "gthread",
                 "threads": THREADS_PER_WORKER,
                 "keepalive": 5,
-                # The app (and the shared memory of journal and faults) is built once, before the fork.
+                # The app is built once, before the fork (all shared state is in the database).
                 "preload_app": True,
                 "accesslog": None,
                 "errorlog": "-",
@@ -109,7 +109,7 @@ def _serve_gunicorn(
                 "timeout": 300,
                 "proc_name": "his-mock",
                 "when_ready": lambda _arbiter: on_ready(f"http://{_url_host(host)}:{port}"),
-                "post_fork": lambda _arbiter, _worker: mock.store.after_fork(),
+                "post_fork": lambda _arbiter, _worker: mock.database.after_fork(),
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -1,96 +1,30 @@
-"""The mock's state in a real database (SQLAlchemy Core): registrations, their bills, settlements.
+"""The mock's registrations, bills and settlements in its database (SQLAlchemy Core).
 
-SQLite by default (a file, so a restart loses nothing); any SQLAlchemy URL works, e.g.
-`postgresql://...`. One settlement per bill is enforced by the database (a unique constraint on
-`settlements.bill_id`), not by a lock in one process, so concurrent SettleByDoctor calls from several
-threads or worker processes create exactly one settlement.
+One settlement per bill is enforced by the database (a unique constraint on `settlements.bill_id`),
+not by a lock in one process, so concurrent SettleByDoctor calls from several threads, worker
+processes or hosts create exactly one settlement.
 
-Bill fetches (the hot path) are answered from a per-process cache, tagged with a generation counter in
-memory shared by every worker (`shared.SharedCounter`, created before gunicorn forks). Every write
-through this class bumps it after its commit, so the next fetch in any worker reads the database
-again. The cache only holds what the database said; a restart loses nothing. It assumes this mock's
-processes are the database's only writers (two separate his-mock instances on one file would not see
-each other's writes until a restart).
+Nothing is cached in a process: a bill fetch is one indexed query (`RawStatement`), so a bill settled
+through any host is no longer offered by any other at once (SET-5). The benchmark (`benchmarks/`)
+shows the query costs little next to the rest of a call.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Engine,
-    Integer,
-    MetaData,
-    Select,
-    String,
-    Table,
-    Text,
-    bindparam,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-)
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from mock_server.database import Database, RawStatement
 from mock_server.errors import SettlementConflict, StoreError
 from mock_server.fixtures import Registration
-from mock_server.shared import SharedCounter
-
-MEMORY = ":memory:"
-_SECRET_KEY = "jwt_secret"
-# How many RegNos one process remembers bill fetches of; a full cache starts over.
-BILL_CACHE_SIZE = 4096
-
-metadata = MetaData()
-
-meta_table = Table(
-    "his_mock_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
-
-registrations_table = Table(
-    "registrations",
-    metadata,
-    Column("reg_no", String(128), primary_key=True),
-    Column("card_no", String(128), nullable=False),
-    Column("bill_id", String(128), nullable=False, unique=True),
-    # The registration in the fixtures format, and its bill as the exact JSON text the API serves.
-    Column("document", Text, nullable=False),
-    Column("bill", Text, nullable=False),
-    Column("position", Integer, nullable=False),
-)
-
-settlements_table = Table(
-    "settlements",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    # The one guarantee that must hold across processes: a bill is settled at most once ...
-    Column("bill_id", String(128), nullable=False, unique=True),
-    # ... and one payment (WeChat transaction) settles at most one bill.
-    Column("serial_number", String(256), nullable=False, unique=True),
-    Column("reg_no", String(128), nullable=False),
-    Column("check_out_no", String(64), nullable=False, unique=True),
-    Column("receipt", Text, nullable=False),
-    Column("request", Text, nullable=False),
-    Column("created_at", String(32), nullable=False),
-)
+from mock_server.schema import JWT_SECRET_KEY, meta_table, registrations_table, settlements_table
 
 
 @dataclass(slots=True, frozen=True)
@@ -125,43 +59,19 @@ class Settlement:
     created_at: str
 
 
-def database_url(db: str) -> tuple[str, Path | None]:
-    """The SQLAlchemy URL for `--db`, and a temporary folder to delete at exit for `:memory:`.
-
-    `:memory:` becomes a throwaway SQLite file rather than a true in-memory database: every thread
-    and every worker process must see the same data, and a real file gives SQLite's own locking.
-    """
-    if db in (MEMORY, f"sqlite:///{MEMORY}", "sqlite://"):
-        folder = Path(tempfile.mkdtemp(prefix="his-mock-"))
-        return f"sqlite:///{folder / 'his-mock.db'}", folder
-    if "://" in db:
-        try:
-            make_url(db)
-        except ArgumentError as exc:
-            raise StoreError(f"--db {db!r} is not a database URL: {exc}") from exc
-        return db, None
-    return f"sqlite:///{Path(db).expanduser().resolve()}", None
-
-
 class Store:
-    """Registrations, bills and settlements, shared by every thread and worker through the database."""
+    """Registrations, bills and settlements, shared by every thread, worker and host through the database."""
 
-    def __init__(self, url: str, *, temporary_folder: Path | None = None) -> None:
-        self.url = url
-        self._temporary_folder = temporary_folder
-        # gunicorn forks workers from the process that opened the store; only that one cleans up.
-        self._owner_pid = os.getpid()
-        try:
-            self.engine: Engine = _make_engine(url)
-            metadata.create_all(self.engine)
-        except (SQLAlchemyError, ImportError) as exc:
-            if temporary_folder is not None:
-                shutil.rmtree(temporary_folder, ignore_errors=True)
-            raise StoreError(f"cannot open the database --db {_redact_url(url)}: {_reason(exc)}") from exc
-        self._generation = SharedCounter()
-        self._bills: dict[str, tuple[int, BillState]] = {}
-        self._bill_query = _ByRegNo(
-            self.engine,
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        engine = database.engine
+        self.engine = engine
+        joined = registrations_table.outerjoin(
+            settlements_table, settlements_table.c.bill_id == registrations_table.c.bill_id
+        )
+        by_reg_no = registrations_table.c.reg_no == bindparam("reg_no")
+        self._bill_query = RawStatement(
+            engine,
             select(
                 registrations_table.c.card_no,
                 registrations_table.c.bill_id,
@@ -169,73 +79,33 @@ class Store:
                 settlements_table.c.serial_number,
                 settlements_table.c.receipt,
             )
-            .select_from(
-                registrations_table.outerjoin(
-                    settlements_table, settlements_table.c.bill_id == registrations_table.c.bill_id
-                )
-            )
-            .where(registrations_table.c.reg_no == bindparam("reg_no")),
+            .select_from(joined)
+            .where(by_reg_no),
         )
-        self._settle_query = _ByRegNo(
-            self.engine,
+        self._settle_query = RawStatement(
+            engine,
             select(
                 registrations_table.c.document, settlements_table.c.serial_number, settlements_table.c.receipt
             )
-            .select_from(
-                registrations_table.outerjoin(
-                    settlements_table, settlements_table.c.bill_id == registrations_table.c.bill_id
-                )
-            )
-            .where(registrations_table.c.reg_no == bindparam("reg_no")),
+            .select_from(joined)
+            .where(by_reg_no),
         )
-
-    @property
-    def display_url(self) -> str:
-        """The URL without a password, or 'a temporary database' for `:memory:`."""
-        if self._temporary_folder is not None:
-            return "a temporary database (--db :memory:)"
-        return _redact_url(self.url)
-
-    def after_fork(self) -> None:
-        """Called in a new worker process: never share the parent's open connections."""
-        self.engine.dispose(close=False)
-
-    def close(self) -> None:
-        """Close the connections; remove the temporary database of `:memory:` (in the owner process only)."""
-        if os.getpid() != self._owner_pid:
-            return
-        self.engine.dispose()
-        if self._temporary_folder is not None:
-            shutil.rmtree(self._temporary_folder, ignore_errors=True)
 
     # --- the hot path -------------------------------------------------------------------------
 
     def settle_state(self, reg_no: str) -> SettleState | None:
         """The registration and its bill's settlement, by one indexed query."""
-        row = self._settle_query.first(self.engine, reg_no)
+        row = self._settle_query.first(reg_no=reg_no)
         if row is None:
             return None
         return SettleState(json.loads(row[0]), row[1], row[2])
 
     def bill_state(self, reg_no: str) -> BillState | None:
-        """The registration's bill and its settlement (if any): cached, or by one indexed query."""
-        # Read the generation before the query: a write committed after it bumps past this tag.
-        generation = self._generation.value
-        cached = self._bills.get(reg_no)
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        row = self._bill_query.first(self.engine, reg_no)
+        """The registration's bill and its settlement (if any), by one indexed query."""
+        row = self._bill_query.first(reg_no=reg_no)
         if row is None:
-            return None  # unknown RegNos are not cached: a fuzzer sends endless different ones
-        state = BillState(row[0], row[1], row[2], row[3], row[4])
-        if len(self._bills) >= BILL_CACHE_SIZE:
-            self._bills.clear()
-        self._bills[reg_no] = (generation, state)
-        return state
-
-    def _changed(self) -> None:
-        """After a write: every process's cached bill fetches are stale."""
-        self._generation.bump()
+            return None
+        return BillState(row[0], row[1], row[2], row[3], row[4])
 
     def record_settlement(self, settlement: Settlement, request_json: str) -> None:
         """Insert a settlement; `SettlementConflict` when the database already holds one for the bill."""
@@ -255,8 +125,6 @@ class Store:
                 )
         except IntegrityError as exc:
             raise SettlementConflict(str(exc.orig)) from exc
-        finally:
-            self._changed()
 
     def settlement_by_serial(self, serial_number: str) -> Settlement | None:
         with self.engine.connect() as conn:
@@ -268,17 +136,24 @@ class Store:
     # --- administration ------------------------------------------------------------------------
 
     def jwt_secret(self) -> str:
-        """The signing key of this database's tokens; created once, so tokens survive a restart."""
+        """The signing key of this database's tokens; created once, so tokens survive a restart and
+        every host on the database signs and accepts the same tokens."""
         with self.engine.begin() as conn:
-            value = conn.execute(select(meta_table.c.value).where(meta_table.c.key == _SECRET_KEY)).scalar()
+            value = conn.execute(
+                select(meta_table.c.value).where(meta_table.c.key == JWT_SECRET_KEY)
+            ).scalar()
             if value is not None:
                 return str(value)
             value = secrets.token_urlsafe(32)
             with contextlib.suppress(IntegrityError):
                 with conn.begin_nested():
-                    conn.execute(insert(meta_table), {"key": _SECRET_KEY, "value": value})
+                    conn.execute(insert(meta_table), {"key": JWT_SECRET_KEY, "value": value})
+        # Another host may have won the insert: its key is the one.
+        with self.engine.connect() as conn:
             return str(
-                conn.execute(select(meta_table.c.value).where(meta_table.c.key == _SECRET_KEY)).scalar()
+                conn.execute(
+                    select(meta_table.c.value).where(meta_table.c.key == JWT_SECRET_KEY)
+                ).scalar_one()
             )
 
     def put_registrations(self, registrations: Iterable[Registration]) -> None:
@@ -289,18 +164,12 @@ class Store:
                 self._upsert(conn, registrations)
         except IntegrityError as exc:
             raise StoreError(_bill_id_clash(exc, registrations)) from exc
-        finally:
-            self._changed()
 
-    def reset(self, registrations: Iterable[Registration]) -> None:
-        """Forget every settlement and registration, then store `registrations`."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(delete(settlements_table))
-                conn.execute(delete(registrations_table))
-                self._upsert(conn, list(registrations))
-        finally:
-            self._changed()
+    def reset(self, conn: Connection, registrations: Iterable[Registration]) -> None:
+        """In the caller's transaction: forget every settlement and registration, store `registrations`."""
+        conn.execute(delete(settlements_table))
+        conn.execute(delete(registrations_table))
+        self._upsert(conn, list(registrations))
 
     def registrations(self) -> list[dict[str, Any]]:
         """Every registration in the fixtures format, in the order they were added."""
@@ -356,54 +225,6 @@ class Store:
         )
 
 
-class _ByRegNo:
-    """A SELECT by RegNo, compiled once for the engine's dialect and run on a raw pooled connection.
-
-    This is the per-request query: going around SQLAlchemy's Connection and result machinery makes it
-    about three times cheaper, while the SQL stays generated by SQLAlchemy for whatever database.
-    """
-
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
-        self._sql = str(compiled)
-        self._positional = engine.dialect.paramstyle in ("qmark", "format", "numeric")
-
-    def first(self, engine: Engine, reg_no: str) -> tuple[Any, ...] | None:
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._sql, (reg_no,) if self._positional else {"reg_no": reg_no})
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-            connection.commit()  # end the read transaction: the next read must see new settlements
-        finally:
-            connection.close()
-        return None if row is None else tuple(row)
-
-
-def _make_engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    database = make_url(url).database
-    if database:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    # Several worker processes share the file: wait for a lock rather than failing at once.
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=16)
-
-    @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        # WAL lets readers (every bill fetch) run while one writer settles; NORMAL keeps commits cheap.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine
-
-
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -424,21 +245,3 @@ def _bill_id_clash(exc: IntegrityError, registrations: list[Registration]) -> st
         "a BILLID is already the bill of another registration; each bill needs its own BILLID"
         f" (BILLIDs sent: {', '.join(r.bill_id for r in registrations)}; database said: {exc.orig})"
     )
-
-
-def _reason(exc: Exception) -> str:
-    """Why the database cannot be used, in one line: the driver to install, or the error's first line
-    (SQLAlchemy appends the SQL and a "Background on this error at" link on lines of their own)."""
-    if isinstance(exc, ImportError):
-        return (
-            f"its driver is not installed ({exc}); install a driver: pip install {exc.name or 'the driver'}"
-        )
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{exc.__class__.__name__}: {first_line}"
-
-
-def _redact_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url

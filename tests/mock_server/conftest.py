@@ -1,14 +1,19 @@
-"""A running his-mock per flavor for the whole session, and a client that checks every response.
+"""A running his-mock per flavor and database for the whole session, and a client that checks every response.
 
 The servers are real processes on 127.0.0.1 (`tests.support.mock.start_mock`); each test gets a
 client whose mock was reset to the fixtures' state (admin API), so tests do not leak state. Every
 HIS response a test receives is validated against the spec by `SpecCheckedSession`.
+
+Every test that uses a session mock runs on both databases (`backend`): SQLite, the embedded
+default, and PostgreSQL (a real server, `tests.support.postgres`). `db_url` gives a test that starts
+its own mock a fresh database of each kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +21,7 @@ import requests
 
 from his_contract import Spec, load_spec
 from tests.support.mock import DEMO_PASSWORD, DEMO_USER, SpecCheckedSession, start_mock
+from tests.support.postgres import PostgresServer
 from tests.support.servers import RunningServer
 
 LOGIN = "/api/Login/Token"
@@ -93,8 +99,7 @@ class MockClient:
         return self.admin("GET", "/registrations").json(), self.admin("GET", "/settlements").json()
 
     def reset(self) -> None:
-        assert self.admin("POST", "/reset").status_code == 200
-        assert self.admin("DELETE", "/requests").status_code == 200
+        assert self.admin("POST", "/reset").status_code == 200  # the journal too
 
 
 @pytest.fixture(scope="session")
@@ -102,15 +107,38 @@ def spec() -> Spec:
     return load_spec()
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the session's mocks use: each test runs once per backend."""
+    return str(request.param)
+
+
+def _database_for(request: pytest.FixtureRequest, backend: str, *, sqlite: str = ":memory:") -> str:
+    if backend == "sqlite":
+        return sqlite
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database("mock")
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """`--db` for a test that starts its own mocks: a new SQLite file, or a new PostgreSQL database
+    (either may be shared by several his-mock processes)."""
+    return _database_for(request, str(request.param), sqlite=str(tmp_path / "his-mock.db"))
+
+
 @pytest.fixture(scope="session")
-def doc_server() -> Iterator[RunningServer]:
-    with start_mock(flavor="doc") as server:
+def doc_server(request: pytest.FixtureRequest, backend: str) -> Iterator[RunningServer]:
+    with start_mock(flavor="doc", db=_database_for(request, backend)) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def aspnet_server() -> Iterator[RunningServer]:
-    with start_mock(flavor="aspnet") as server:
+def aspnet_server(request: pytest.FixtureRequest, backend: str) -> Iterator[RunningServer]:
+    with start_mock(flavor="aspnet", db=_database_for(request, backend)) as server:
         yield server
 
 
@@ -134,7 +162,7 @@ def aspnet(aspnet_server: RunningServer, spec: Spec) -> Iterator[MockClient]:
 
 
 @pytest.fixture(params=["doc", "aspnet"])
-def mock(request: pytest.FixtureRequest, spec: Spec) -> Iterator[MockClient]:
-    """Each flavor in turn, for rules that hold the same way in both."""
+def mock(request: pytest.FixtureRequest, spec: Spec, backend: str) -> Iterator[MockClient]:
+    """Each flavor in turn, for rules that hold the same way in both (on each `backend`)."""
     server = request.getfixturevalue(f"{request.param}_server")
     yield from _client(server, request.param, spec)

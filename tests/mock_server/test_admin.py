@@ -152,7 +152,7 @@ def test_fault_dropped_connection(doc: MockClient) -> None:
             timeout=10,
         )
     assert doc.admin("GET", "/settlements").json() == []
-    assert doc.admin("GET", "/requests").json()[0]["fault"] == "drop"
+    assert doc.admin("GET", "/requests").json()[0]["fault"]["kind"] == "drop"
     assert doc.settle(demo_settle_body())["status"] == 0
 
 
@@ -175,12 +175,13 @@ def test_bad_fault_requests_are_refused(doc: MockClient, fault: Any) -> None:
     assert doc.admin("GET", "/faults").json() == []
 
 
-def test_reset_forgets_settlements_and_faults(doc: MockClient) -> None:
+def test_reset_forgets_settlements_faults_and_the_journal(doc: MockClient) -> None:
     assert doc.settle(demo_settle_body())["status"] == 0
     doc.admin("POST", "/faults", json={"operation": "login", "kind": "http500"})
     assert doc.admin("POST", "/reset").json()["reset"] is True
     assert doc.admin("GET", "/settlements").json() == []
     assert doc.admin("GET", "/faults").json() == []
+    assert doc.admin("GET", "/requests").json() == []
     assert doc.bill(DEMO_REG_NO)["status"] == 0
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -112,15 +112,25 @@ def test_a_bad_database_url_is_one_clear_error() -> None:
 
 
 def test_a_missing_database_driver_is_one_clear_error_without_the_password() -> None:
-    # PostgreSQL's driver is not a dependency of the kit, so the URL's dialect cannot load.
-    if importlib.util.find_spec("psycopg") is not None:
-        pytest.skip("psycopg is installed here")
-    message = _one_line_error(
-        _run("--db", "postgresql://u:s3cr3t-pw@127.0.0.1:1/db", "--port", str(free_port()))
-    )
-    assert "install a driver: pip install psycopg" in message
-    assert "postgresql://u:***@127.0.0.1:1/db" in message
+    # MySQL's driver is not a dependency of the kit (psycopg is, in the extras), so the dialect cannot load.
+    message = _one_line_error(_run("--db", "mysql://u:s3cr3t-pw@127.0.0.1:1/db", "--port", str(free_port())))
+    assert "install a driver: pip install" in message
+    assert "mysql://u:***@127.0.0.1:1/db" in message
     assert "s3cr3t-pw" not in message
+
+
+@pytest.mark.parametrize(
+    ("db", "expected"),
+    [
+        ("/etc/passwd/x.db", "/etc/passwd is a file, not a folder"),
+        ("postgresql://u:s3cr3t-pw@127.0.0.1:1/db", "Connection refused"),
+        ("postgresql://u@[::1", "is not a database URL"),
+    ],
+    ids=["folder-is-a-file", "unreachable-server", "malformed-url"],
+)
+def test_a_database_that_cannot_be_opened_is_one_line(db: str, expected: str) -> None:
+    message = _one_line_error(_run("--db", db, "--port", str(free_port())))
+    assert expected in message and "s3cr3t-pw" not in message
 
 
 def test_a_database_error_is_its_first_line_only(tmp_path: Path) -> None:
@@ -176,3 +186,14 @@ def test_help_lists_the_agreed_options() -> None:
     ):
         assert option in result.stdout
     assert "--no-validate" not in result.stdout
+
+
+def test_a_database_of_another_schema_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "old.db"
+    with sqlite3.connect(database) as conn:  # the tables of his-mock before schema versions
+        conn.execute("CREATE TABLE his_mock_meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)")
+    message = _one_line_error(_run("--db", str(database), "--port", str(free_port())))
+    assert "holds his-mock schema version 1" in message and "nothing was changed" in message
+    with sqlite3.connect(database) as conn:
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    assert tables == [("his_mock_meta",)]  # no table created, nothing migrated

@@ -13,6 +13,9 @@ import requests
 from his_contract import Spec, spec_path
 from tests.mock_server.conftest import MockClient
 
+# The docs touch no state: the embedded database is enough (the suite's other tests run on both).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

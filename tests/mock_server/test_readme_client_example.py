@@ -66,7 +66,10 @@ def test_the_readme_client_handles_a_lost_settlement_answer(server: RunningServe
     assert settlement["BILLID"] == DEMO_BILL_ID
     assert answer["response"]["CheckOutNo"] == settlement["CheckOutNo"]
     journal = requests.get(f"{base}/__admin/requests", timeout=10).json()
-    assert any(entry["fault"] and entry["fault"].startswith("drop after") for entry in journal)
+    faults = [entry["fault"] for entry in journal if entry["fault"]]
+    assert [(fault["kind"], fault["when"], fault["scenario"]) for fault in faults] == [
+        ("drop", "after", "lost-settle-answer")
+    ]
     report = requests.get(f"{base}/__admin/report", timeout=10).json()
     assert report["verdict"] == "pass" and report["findings"] == []
 

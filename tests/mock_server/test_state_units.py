@@ -1,0 +1,224 @@
+"""Fast in-process tests of the state layer's parts: fault parsing, the fault board's atomic take,
+the journal's bounds and redaction, the schema version check. No server process; the board and the
+journal run on a real database of each kind (`db_url`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import update
+
+from mock_server.database import Database, database_url
+from mock_server.errors import FaultError, SchemaMismatch, StoreError
+from mock_server.faults import MAX_PENDING, Fault, FaultBoard, parse_fault
+from mock_server.journal import (
+    CUT,
+    LIMITS,
+    Entry,
+    Journal,
+    bound_text,
+    journal_row,
+    redact_body,
+    token_fingerprint,
+)
+from mock_server.schema import SCHEMA_VERSION_KEY, meta_table
+
+OPERATIONS = ("login", "getUnSettleBillByDoctor", "getUnpayBillByDoctorAlias", "settleByDoctor")
+STATUS_CODES = (0, 1, 2, 3, 5, 6, 500)
+
+
+def _parse(data: object) -> Fault:
+    return parse_fault(data, operations=OPERATIONS, status_codes=STATUS_CODES)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    url, temporary = database_url(db_url)
+    db = Database(url, temporary_folder=temporary)
+    yield db
+    db.close()
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def test_a_fault_request_is_parsed_with_its_defaults() -> None:
+    fault = _parse({"operation": "getUnpayBillByDoctorAlias", "kind": "http500"})
+    assert fault == Fault("getUnSettleBillByDoctor", "http500", 1, None, 0, "before")
+    assert fault.to_document()["delayMs"] == 0
+
+
+@pytest.mark.parametrize("key", ["delayMs", "delay_ms"])
+def test_delay_is_accepted_in_either_spelling(key: str) -> None:
+    assert _parse({"operation": "login", "kind": "delay", key: 250}).delay_ms == 250
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"operation": "login", "kind": "delay", "delayMs": 5, "delay_ms": 5}, "`delayMs` only"),
+        ({"operation": "login", "kind": "delay", "delayMs": 120_001}, "`delayMs` must be"),
+        ({"operation": "login", "kind": "delay", "delayMs": True}, "`delayMs` must be"),
+        ({"operation": "login", "kind": "drop", "times": 10**9}, "`times` must be"),
+        ({"operation": "login", "kind": "drop", "when": "sometime"}, "`when` must be"),
+        ({"operation": "login", "kind": "http500", "status": 2}, "only applies to kind `status`"),
+    ],
+    ids=["both-spellings", "delay-too-long", "delay-bool", "times-huge", "when-unknown", "status-on-http500"],
+)
+def test_bad_fault_requests_say_why(data: object, reason: str) -> None:
+    with pytest.raises(FaultError, match=reason):
+        _parse(data)
+
+
+# --- the board, on each database ---------------------------------------------------------------
+
+
+def test_a_fault_for_n_calls_is_taken_exactly_n_times_by_racing_threads(database: Database) -> None:
+    board = FaultBoard(database)
+    board.add(_parse({"operation": "login", "kind": "status", "status": 2, "times": 40}))
+    barrier = threading.Barrier(8)
+
+    def take_all(_: int) -> int:
+        barrier.wait(timeout=30)
+        return sum(board.take("login") is not None for _ in range(10))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = sum(pool.map(take_all, range(8)))
+    assert taken == 40
+    assert board.pending() == []
+    assert board.take("login") is None
+
+
+def test_faults_of_an_operation_fire_in_order_and_identical_ones_merge(database: Database) -> None:
+    board = FaultBoard(database)
+    two = _parse({"operation": "settleByDoctor", "kind": "status", "status": 2, "times": 2})
+    board.add(two)
+    assert board.add(two).remaining == 4  # merged into the last pending one
+    board.add(_parse({"operation": "settleByDoctor", "kind": "drop"}))
+    board.add(_parse({"operation": "login", "kind": "http500"}))
+    kinds = [board.take("settleByDoctor") for _ in range(6)]
+    assert [f and (f.kind, f.remaining) for f in kinds] == [
+        ("status", 4),
+        ("status", 3),
+        ("status", 2),
+        ("status", 1),
+        ("drop", 1),
+        None,
+    ]
+    assert [f.operation for f in board.pending()] == ["login"]
+
+
+def test_the_board_is_bounded(database: Database) -> None:
+    board = FaultBoard(database)
+    for number in range(MAX_PENDING):
+        board.add(Fault("login", "status", 1, status=2 + number % 2))
+    with pytest.raises(FaultError, match="too many pending faults"):
+        board.add(Fault("login", "status", 1, status=3 if MAX_PENDING % 2 else 2))
+    assert len(board.pending()) == MAX_PENDING
+
+
+# --- the journal ---------------------------------------------------------------------------------
+
+
+def _entry(**overrides: object) -> Entry:
+    fields: dict[str, object] = {
+        "method": "POST",
+        "path": "/api/Login/Token",
+        "operation_id": "login",
+        "http_status": 200,
+        "status": 0,
+        "msg": "获取成功",
+        "latency_ms": 1.5,
+        "authorization": None,
+        "content_type": "application/json",
+        "body": b'{"userId": "demo", "password": "hunter2"}',
+    }
+    fields.update(overrides)
+    return Entry(**fields)  # type: ignore[arg-type]
+
+
+def test_a_60_kb_field_is_cut_and_the_cut_is_noted() -> None:
+    huge = json.dumps({"RegNo": "1", "extra": "x" * 60_000, "password": "hunter2"}).encode()
+    row = journal_row(_entry(body=huge, msg="m" * 60_000, path="/" + "p" * 60_000), host="h")
+    assert sorted(row["truncated"].split(",")) == ["body", "msg", "path"]
+    for name, column in (("body", "body"), ("msg", "msg"), ("path", "path")):
+        assert len(row[column]) == LIMITS[name] and row[column].endswith(CUT)
+    assert "hunter2" not in row["body"] and row["body_bytes"] == len(huge)
+
+
+def test_a_body_cut_inside_a_password_never_shows_it() -> None:
+    # Not JSON (cut by the client), the password runs past the limit: the key's value is hidden.
+    raw = b'{"userId": "demo", "password": "' + b"s3cr3t" * 2000
+    text, _cut = redact_body(raw, limit=100)
+    assert "s3cr3t" not in text and text.endswith('"password":***')
+    # Redacted first, cut second: a long password before the limit is hidden too.
+    text, cut = redact_body(
+        b'{"password": "' + b"s3cr3t" * 50 + b'", "RegNo": "' + b"1" * 300 + b'"}', limit=100
+    )
+    assert cut and "s3cr3t" not in text and '"***"' in text
+
+
+def test_texts_are_made_storable() -> None:
+    text, cut = bound_text("a\x00b\ud800c", 10)
+    assert (text, cut) == ("a\ufffdb?c", False)
+    row = journal_row(_entry(user_id="\ud800" * 500, authorization="Bearer \udfff"), host="h")
+    assert row["user_id"] == "?" * (LIMITS["userId"] - 1) + CUT
+    assert row["authorization_scheme"] == "Bearer ***"
+
+
+def test_the_token_fingerprint_is_short_stable_and_not_the_token() -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl"
+    fingerprint = token_fingerprint(f"Bearer {token}")
+    assert fingerprint == token_fingerprint(f"Bearer {token}") != token_fingerprint("Bearer other")
+    assert fingerprint is not None and len(fingerprint) == 12 and fingerprint not in token
+    assert token_fingerprint(None) is None
+
+
+def test_the_journal_keeps_the_newest_entries_only(database: Database) -> None:
+    journal = Journal(database, capacity=20)
+    ids = [journal.append(_entry(msg=f"call {n}")) for n in range(100)]
+    assert all(ids)
+    entries = journal.entries()
+    assert [e["msg"] for e in entries] == [f"call {n}" for n in range(99, 79, -1)]
+    assert [e["request"]["body"] for e in entries[:1]] == ['{"userId": "demo", "password": "***"}']
+    assert journal.entries(limit=3) == entries[:3]
+    with database.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM journal").scalar_one()
+    assert stored <= 20 + 32  # pruned as it goes
+
+
+def test_a_journal_that_cannot_write_changes_nothing_else(database: Database) -> None:
+    journal = Journal(database)
+    with database.journal_engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE journal")
+    assert journal.append(_entry()) is None  # logged, not raised
+
+
+# --- the schema version --------------------------------------------------------------------------
+
+
+def test_a_database_of_another_schema_version_is_refused(db_url: str) -> None:
+    url, temporary = database_url(db_url)
+    first = Database(url)
+    with first.engine.begin() as conn:
+        conn.execute(update(meta_table).where(meta_table.c.key == SCHEMA_VERSION_KEY).values(value="1"))
+    first.close()
+    with pytest.raises(SchemaMismatch, match="schema version 1, this his-mock uses version"):
+        Database(url, temporary_folder=temporary)
+
+
+@pytest.mark.parametrize(
+    "db",
+    ["/etc/passwd/x.db", "postgresql://u:s3cr3t@127.0.0.1:1/x", "nosuchdriver://x/y"],
+    ids=["under-a-file", "unreachable-server", "unknown-dialect"],
+)
+def test_a_database_that_cannot_be_opened_is_one_line(db: str) -> None:
+    with pytest.raises(StoreError) as caught:
+        url, temporary = database_url(db)
+        Database(url, temporary_folder=temporary)
+    message = str(caught.value)
+    assert "\n" not in message and "s3cr3t" not in message and "--db" in message
