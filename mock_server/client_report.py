@@ -19,6 +19,7 @@ from flask import Response
 
 from his_contract.client_rules import BILL, Call, ClientFinding, judge_client, verdict
 from his_contract.escaping import html_text, xml_text
+from his_contract.report_style import REPORT_STYLE
 from his_contract.spec import Basis, Rule, Spec
 from mock_server.faults import CHANGE_BILL, EXPIRE_TOKEN
 
@@ -217,7 +218,7 @@ def as_html(report: ClientReport) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>his-mock client report</title>",
-        f"<style>{_STYLE}</style></head><body>",
+        f"<style>{REPORT_STYLE}</style></head><body>",
         "<h1>his-mock: the client report</h1>",
         f'<div class="verdict {"pass" if passed else "fail"}">{html_text(line)}</div>',
     ]
@@ -264,23 +265,3 @@ def journal_ids(finding: ClientFinding) -> str:
 
 def _user_key(user: str | None) -> str:
     return "(unknown)" if user is None else user
-
-
-_STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;
-margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2328}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
-.verdict{padding:.8rem 1rem;border-radius:6px;font-weight:600;margin:1rem 0}
-.verdict.fail{background:#ffebe9;border:1px solid #cf222e}
-.verdict.pass{background:#dafbe1;border:1px solid #1a7f37}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
-th{background:#f6f8fa}
-.badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:1rem;padding:0 .5rem;
-font-size:.8rem;font-weight:600}
-.passed{background:#dafbe1;color:#1a7f37}.failed{background:#ffebe9;color:#cf222e}
-.advice{background:#fff8c5;color:#9a6700}
-details{border:1px solid #d0d7de;border-radius:6px;margin:.6rem 0;padding:.4rem .8rem}
-summary{cursor:pointer;font-weight:600}
-.label{color:#57606a;font-size:.85rem;margin-top:.6rem}
-"""

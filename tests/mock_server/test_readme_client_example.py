@@ -4,8 +4,6 @@ with a new SerialNumber on every retry fails the report with CLI-3."""
 
 from __future__ import annotations
 
-import importlib.util
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,30 +12,20 @@ import pytest
 import requests
 
 from tests.support.mock import DEMO_BILL_ID, DEMO_CARD_NO, DEMO_REG_NO, start_mock
+from tests.support.readme import load_module, python_example
 from tests.support.servers import RunningServer
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Test your client"
 ONE_SERIAL = '"SerialNumber": uuid.uuid4().hex}'
 RETRY = "        try:\n"
 
 
 def readme_example() -> str:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index(SECTION) :]
-    section = section[: section.index("\n## ", len(SECTION))]
-    [example] = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
-    return example
+    return python_example(SECTION)
 
 
 def load_pay(tmp_path: Path, source: str) -> Callable[..., Any]:
-    path = tmp_path / "kiosk_example.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("kiosk_example", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    pay: Callable[..., Any] = module.pay
+    pay: Callable[..., Any] = load_module(tmp_path, source, "kiosk_example").pay
     return pay
 
 
