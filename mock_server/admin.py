@@ -26,8 +26,8 @@ from mock_server.errors import FaultError, FixturesError, StoreError
 from mock_server.faults import parse_fault
 from mock_server.fixtures import parse_registrations
 from mock_server.flavors import utf8
-from mock_server.scenarios import SCENARIOS, parse_arm_request
-from mock_server.service import HisMock, arm
+from mock_server.scenarios import SCENARIOS, arm, parse_arm_request
+from mock_server.service import HisMock
 from mock_server.validation import find_lone_surrogate
 
 PREFIX = "/__admin"

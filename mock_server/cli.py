@@ -12,7 +12,7 @@ from mock_server.app import create_app
 from mock_server.errors import MockError
 from mock_server.flavors import FLAVORS
 from mock_server.report_cli import report
-from mock_server.scenarios import SCENARIOS
+from mock_server.scenarios import SCENARIOS, arm
 from mock_server.service import DEFAULT_DB, HisMock, Settings
 
 
@@ -86,11 +86,17 @@ def main(
         token_ttl=token_ttl,
         admin_token=admin_token,
         validate=not no_validate,
-        scenarios=scenarios,
     )
     try:
         mock = HisMock.create(settings)
     except MockError as exc:
+        _fail(exc)
+    try:
+        # Armed once here, not by each worker: a scenario's faults live in the shared database.
+        for name in scenarios:
+            arm(mock, SCENARIOS[name])
+    except MockError as exc:
+        mock.close()
         _fail(exc)
     try:
         from mock_server.serving import serve

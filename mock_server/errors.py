@@ -7,7 +7,6 @@ MockError                  root of everything his-mock raises
 │   ├── SchemaMismatch     the database holds another schema version of his-mock's tables
 │   └── SettlementConflict the database refused a second settlement of a bill or a payment
 ├── FaultError             a fault request that cannot be honoured (admin API, HTTP 400)
-├── ScenarioError          `--scenario NAME` names no scenario
 ├── ReportUnavailable      `his-mock report` cannot fetch or read a mock's client report (exit 2)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
@@ -45,10 +44,6 @@ class SettlementConflict(StoreError):
 
 class FaultError(MockError):
     """A fault request that cannot be honoured (unknown operation or kind, bad numbers, a full board)."""
-
-
-class ScenarioError(MockError):
-    """A scenario named at start-up does not exist."""
 
 
 class ReportUnavailable(MockError):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from his_contract import format_amount, parse_amount
-from mock_server.errors import FaultError, ScenarioError
+from mock_server.errors import FaultError
 from mock_server.faults import (
     ANY_OPERATION,
     CHANGE_BILL,
@@ -158,12 +158,13 @@ def parse_arm_request(data: object) -> tuple[Scenario, dict[str, float]]:
     return scenario, values
 
 
-def scenario_by_name(name: str) -> Scenario:
-    """For `--scenario NAME`: a `ScenarioError` listing the names when there is no such scenario."""
-    scenario = SCENARIOS.get(name)
-    if scenario is None:
-        raise ScenarioError(f"no scenario {name!r}; one of {', '.join(SCENARIOS)}")
-    return scenario
+def arm(mock: HisMock, scenario: Scenario, values: Mapping[str, float] | None = None) -> list[Fault]:
+    """Queue the faults of `scenario` (its default timings unless `values`); `FaultError` when full."""
+    chosen = {p.name: p.default for p in scenario.parameters} if values is None else values
+    faults = scenario.faults(chosen, now=time.time())
+    for fault in faults:
+        mock.faults.add(fault)
+    return faults
 
 
 def expired_token_fault(token: str, *, scenario: str | None, now: float | None = None) -> Fault:
