@@ -3,7 +3,8 @@
 The careful kiosk (one piece of code for all scenarios) gets a passing report; each careless one a
 failing report naming the scenario's rule and the journal ids of the calls that show it. Whatever the
 kiosk did, the journal and the database agree: at most one settlement of the bill, made by the
-SerialNumber of the committed calls. With two workers the report is the same whichever one answers.
+SerialNumber of the committed calls. With two workers the report is the same whichever one answers;
+the two-worker runs also go once over PostgreSQL, where faults and journal are shared by the database.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.support.kiosks import (
     careless_start,
 )
 from tests.support.mock import DEMO_BILL_ID, start_mock
+from tests.support.postgres import PostgresServer
 from tests.support.servers import RunningServer
 
 # Short timings: the scenarios' real 30 s and 10 s would cost CI minutes.
@@ -58,10 +60,18 @@ class Mock:
         return document
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["one-process", "two-workers"])
+@pytest.fixture(
+    scope="module",
+    params=[(1, "sqlite"), (2, "sqlite"), (2, "postgresql")],
+    ids=["one-process", "two-workers", "two-workers-postgresql"],
+)
 def mock(request: pytest.FixtureRequest) -> Iterator[Mock]:
-    workers = request.param
-    with start_mock(extra_args=["--workers", str(workers)]) as server:
+    workers, backend = request.param
+    db = ":memory:"
+    if backend == "postgresql":
+        postgres: PostgresServer = request.getfixturevalue("postgres")
+        db = postgres.new_database("scenarios")
+    with start_mock(db=db, extra_args=["--workers", str(workers)]) as server:
         yield Mock(server, workers)
 
 
