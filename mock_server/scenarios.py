@@ -28,6 +28,7 @@ from mock_server.faults import (
     MAX_DELAY_MS,
     Fault,
 )
+from mock_server.fixtures import parse_registration
 
 if TYPE_CHECKING:
     from mock_server.service import HisMock
@@ -189,9 +190,7 @@ def apply_effect(mock: HisMock, fault: Fault, *, body: Mapping[str, Any], token:
 
 
 def change_bill(mock: HisMock, reg_no: str) -> None:
-    """Give the registration's unsettled bill one more line (the store's cache sees it at once)."""
-    from mock_server.fixtures import parse_registration
-
+    """Give the registration's unsettled bill one more line, for every host at once."""
     state = mock.store.settle_state(reg_no)
     if state is None or state.settled_serial is not None:
         return

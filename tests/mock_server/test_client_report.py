@@ -109,10 +109,13 @@ def test_report_formats_escape_what_the_client_sent(url: str, server: RunningSer
 
 def test_reset_clears_the_report(url: str, server: RunningServer) -> None:
     lose_an_answer_and_pay_again(server)
-    assert admin(server, "GET", "/report").json()["verdict"] == "fail"
+    before = admin(server, "GET", "/report").json()
+    assert before["verdict"] == "fail" and before["scenarios"] == ["lost-settle-answer"]
+    assert before["by_user"] == {"demo": {"calls": 4, "findings": 1, "verdict": "fail"}}
     assert admin(server, "POST", "/reset").status_code == 200
     document = admin(server, "GET", "/report").json()
     assert document["verdict"] == "pass" and document["calls"] == 0 and document["findings"] == []
+    assert document["scenarios"] == [] and document["by_user"] == {}
 
 
 def test_the_report_needs_the_admin_token(url: str) -> None:
