@@ -148,7 +148,7 @@ class HisApi:
                     status, msg = 0, success_msg
                     if not protected:
                         user_id = body.get("userId")  # a login's token belongs to the user who logged in
-                    answer = answer_facts(fault_key, response)
+                    answer = answer_facts(fault_key, response.get_data())
                     after = mock.faults.take(fault_key, when="after", token=token) if after_pending else None
                     if after is not None:
                         fault = after

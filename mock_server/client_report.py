@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response
-
 from his_contract.client_rules import BILL, Call, ClientFinding, judge_client, verdict
 from his_contract.escaping import html_text, xml_text
 from his_contract.report_style import REPORT_STYLE
@@ -60,11 +58,10 @@ class ClientReport:
         return "advice" if findings else "passed"
 
 
-def answer_facts(operation: str, response: Response) -> dict[str, str] | None:
-    """What the client report needs of a status-0 answer: a fetched bill's BILLID and GRZFJE3."""
+def answer_facts(operation: str, data: bytes) -> dict[str, str] | None:
+    """What the client report needs of a status-0 answer (its body): a fetched bill's BILLID and GRZFJE3."""
     if operation != BILL:
         return None
-    data = response.get_data()
     facts = {}
     for name, pattern in _BILL_FACTS.items():
         found = pattern.search(data)
