@@ -392,7 +392,10 @@ class _Judge:
         for call in calls:
             if call.operation is None or call.body is None:
                 continue
-            body = json.dumps(call.body, sort_keys=True, ensure_ascii=False, default=str)
+            try:
+                body = json.dumps(call.body, sort_keys=True, ensure_ascii=False, default=str)
+            except (RecursionError, ValueError, TypeError):
+                continue  # a body nested beyond what json can write (a hostile recording) is not keyed
             identical[(call.user, call.operation, body)].append(call)
         findings = []
         for (_user, operation, _body), group in identical.items():

@@ -28,6 +28,8 @@ _BILL_FACTS = {
     for name in ("BILLID", "GRZFJE3")
 }
 _ALIAS = {"getUnpayBillByDoctorAlias": BILL}
+# The document's requests are flat objects; a body nested deeper is judged by its answer only.
+MAX_BODY_DEPTH = 64
 
 
 @dataclass(slots=True, frozen=True)
@@ -120,14 +122,29 @@ def _number(value: object) -> float:
 
 
 def _decoded(body: object) -> Mapping[str, Any] | None:
-    """The request body the journal shows, decoded; None when it is not a JSON object (or was cut)."""
+    """The request body the journal shows, decoded; None when it is not a JSON object (or was cut, or
+    nests deeper than any request the spec allows: the judge walks what it gets)."""
     if not isinstance(body, str):
         return None
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return document if isinstance(document, dict) else None
+    if not isinstance(document, dict) or _deeper_than(document, MAX_BODY_DEPTH):
+        return None
+    return document
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when `value` nests more than `limit` containers deep (iterative: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def build_report(calls: Sequence[Call], spec: Spec, *, scenarios: Sequence[str] = ()) -> ClientReport:

@@ -428,3 +428,16 @@ def test_a_large_journal_is_judged_quickly(spec: Spec) -> None:
         s.settle(f"S{n}", status=6)
     findings = judge_client(s.calls, spec)
     assert verdict(findings) == "pass"
+
+
+def test_a_hostile_deep_body_does_not_break_the_judge(spec: Spec) -> None:
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(5000):
+        node["x"] = {}
+        node = node["x"]
+    s = Script()
+    for _ in range(7):
+        s._add(BILL, {"RegNo": REG_NO, "extra": deep}, status=5)
+    findings = judge_client(s.calls, spec)
+    assert "CLI-1" in rules(findings)

@@ -119,3 +119,19 @@ def test_every_scenario_arms_faults_with_its_timings() -> None:
     assert (fault.kind, fault.when, fault.delay_ms) == ("delay", "after", 250)
     with pytest.raises(FaultError, match="takes delayMs"):
         parse_arm_request({"name": "slow-settle-answer", "seconds": 2})
+
+
+def test_a_deeply_nested_body_in_the_journal_is_not_walked() -> None:
+    deep = '{"RegNo": ' + "[" * 900 + "]" * 900 + "}"
+    entry = {
+        "id": 1,
+        "timeMs": 0,
+        "latencyMs": 1.0,
+        "operationId": "getUnSettleBillByDoctor",
+        "status": 5,
+        "fault": None,
+        "truncated": [],
+        "request": {"body": deep},
+    }
+    [call] = calls_from_journal([entry])
+    assert call.body is None and call.status == 5
