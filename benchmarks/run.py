@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import chart, tools  # noqa: E402
+from harness import chart, databases, tools  # noqa: E402
 from harness.errors import BenchError  # noqa: E402
 from harness.http import call, success_response  # noqa: E402
 from harness.load import LoadRun, run_wrk  # noqa: E402
@@ -116,6 +116,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--skip-suite", action="store_true", help="do not time his-conformance and schemathesis"
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 round, 2 s runs, one suite run")
+    parser.add_argument(
+        "--databases", choices=("also", "only", "skip"), default="also",
+        help="his-mock on SQLite vs PostgreSQL (1 and 2 hosts): with the rest, alone, or not (default also)",
+    )  # fmt: skip
     parser.add_argument("--prism", type=Path, help="use this prism executable instead of installing Prism 5")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and latest.png go")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs)")
@@ -497,6 +501,9 @@ def main(argv: list[str] | None = None) -> int:
     (workdir / "logs").mkdir()
     bench = Benchmark(args, workdir, ServerPool(workdir / "logs"))
     try:
+        if args.databases == "only":
+            run_databases(bench, write=True)
+            return 0
         return run(bench)
     except BenchError as exc:
         print(f"\nbenchmark could not run: {exc}", file=sys.stderr)
@@ -549,6 +556,7 @@ def run(bench: Benchmark) -> int:
     settle["memory_peak"] = bench.sampler.peaks[MOCK].as_dict()
     bench.pool.close()
     suite = None if args.skip_suite else bench.time_suite()
+    by_database = None if args.databases == "skip" else run_databases(bench)
 
     rows = medians(run for run in bench.runs if run.operation != SETTLE)
     if suite is None:
@@ -591,6 +599,7 @@ def run(bench: Benchmark) -> int:
         "targets": [target.as_dict() for target in found],
         "medians": sorted(rows, key=lambda r: (r["operation"], r["connections"], r["server"])),
         "settle": settle,
+        "databases": by_database,
         "memory_peak": memory,
         "suite": suite,
         "flagged_runs": sum(run.flagged for run in bench.runs),
@@ -610,6 +619,26 @@ def run(bench: Benchmark) -> int:
         f"\nwrote {args.out / 'latest.json'} and {args.out / 'latest.png'} in {wall / 60:.1f} min", flush=True
     )
     return 0
+
+
+def run_databases(bench: Benchmark, *, write: bool = False) -> dict[str, Any]:
+    """SQLite vs PostgreSQL (`harness.databases`); alone (`--databases only`) it writes databases.json."""
+    args = bench.args
+    tools.ensure_commands(["wrk"])
+    print(f"his-mock by database ({', '.join(databases.SETUPS)}), {args.duration:g} s per run:", flush=True)
+    found = databases.run(
+        bench.pool, bench.workdir, duration=args.duration, rounds=min(args.rounds, 3),
+        log=lambda line: print(line, flush=True),
+    )  # fmt: skip
+    found["loadavg_end"] = loadavg()
+    if not write:
+        return found
+    args.out.mkdir(parents=True, exist_ok=True)
+    found["machine"] = machine_info()
+    found["command"] = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+    (args.out / "databases.json").write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(f"wrote {args.out / 'databases.json'}", flush=True)
+    return found
 
 
 def report(results: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
-from mock_server.database import Database, RawStatement
+from mock_server.database import Database
 from mock_server.errors import FaultError
 from mock_server.schema import faults_table
 
@@ -153,8 +153,7 @@ class FaultBoard:
         columns = faults_table.c
         # The hot path's only cost when nothing is pending: one indexed read. It reads the call's
         # candidates (its operation's and every operation's, not yet expired, for its token or any).
-        self._candidates = RawStatement(
-            self._engine,
+        self._candidates = database.statement(
             select(
                 columns.id,
                 columns.operation,

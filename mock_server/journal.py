@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
-from mock_server.database import Database, RawStatement
+from mock_server.database import Database
 from mock_server.faults import Fault
 from mock_server.schema import journal_table
 
@@ -86,11 +86,11 @@ class Journal:
         values: dict[str, Any] = {
             column.name: bindparam(column.name) for column in journal_table.c if column.name != "id"
         }
-        self._insert = RawStatement(
-            self._engine, insert(journal_table).values(values).returning(journal_table.c.id)
+        self._insert = database.statement(
+            insert(journal_table).values(values).returning(journal_table.c.id), journal=True
         )
-        self._prune = RawStatement(
-            self._engine, delete(journal_table).where(journal_table.c.id <= bindparam("cut"))
+        self._prune = database.statement(
+            delete(journal_table).where(journal_table.c.id <= bindparam("cut")), journal=True
         )
 
     def append(self, entry: Entry) -> int | None:

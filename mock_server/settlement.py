@@ -15,7 +15,7 @@ from typing import Any
 from his_contract import format_amount, parse_amount
 from his_contract.receipts import Hospital, Place, dispenses_drugs, receipt_from_bill
 from mock_server.errors import BusinessError, InvalidInput, SettlementConflict
-from mock_server.store import Settlement, SettleState, Store
+from mock_server.store import Settlement, SettleState, Store, stored_key
 
 # Where the patient goes after paying, by fee category (项目大类): the receipt's PhaWin.
 _WINDOWS = {
@@ -132,7 +132,7 @@ class Cashier:
 
     def _replay(self, state: SettleState, serial: str) -> str:
         """SET-3 / SET-4: the same payment gets the same receipt; another payment is refused."""
-        if state.settled_serial == serial and state.settled_receipt is not None:
+        if state.settled_serial == stored_key(serial) and state.settled_receipt is not None:
             return state.settled_receipt
         raise already_settled(state.document["bill"]["BILLID"], str(state.settled_serial))
 

@@ -21,10 +21,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from mock_server.database import Database, RawStatement
+from mock_server.database import Database
 from mock_server.errors import SettlementConflict, StoreError
 from mock_server.fixtures import Registration
 from mock_server.schema import JWT_SECRET_KEY, meta_table, registrations_table, settlements_table
+
+NUL = "\x00"
 
 
 @dataclass(slots=True, frozen=True)
@@ -70,8 +72,7 @@ class Store:
             settlements_table, settlements_table.c.bill_id == registrations_table.c.bill_id
         )
         by_reg_no = registrations_table.c.reg_no == bindparam("reg_no")
-        self._bill_query = RawStatement(
-            engine,
+        self._bill_query = database.statement(
             select(
                 registrations_table.c.card_no,
                 registrations_table.c.bill_id,
@@ -82,8 +83,7 @@ class Store:
             .select_from(joined)
             .where(by_reg_no),
         )
-        self._settle_query = RawStatement(
-            engine,
+        self._settle_query = database.statement(
             select(
                 registrations_table.c.document, settlements_table.c.serial_number, settlements_table.c.receipt
             )
@@ -95,6 +95,8 @@ class Store:
 
     def settle_state(self, reg_no: str) -> SettleState | None:
         """The registration and its bill's settlement, by one indexed query."""
+        if NUL in reg_no:
+            return None  # no registration has one (`put_registrations`); PostgreSQL cannot even compare it
         row = self._settle_query.first(reg_no=reg_no)
         if row is None:
             return None
@@ -102,6 +104,8 @@ class Store:
 
     def bill_state(self, reg_no: str) -> BillState | None:
         """The registration's bill and its settlement (if any), by one indexed query."""
+        if NUL in reg_no:
+            return None
         row = self._bill_query.first(reg_no=reg_no)
         if row is None:
             return None
@@ -115,7 +119,7 @@ class Store:
                     insert(settlements_table),
                     {
                         "bill_id": settlement.bill_id,
-                        "serial_number": settlement.serial_number,
+                        "serial_number": stored_key(settlement.serial_number),
                         "reg_no": settlement.reg_no,
                         "check_out_no": settlement.check_out_no,
                         "receipt": settlement.receipt_json,
@@ -129,7 +133,9 @@ class Store:
     def settlement_by_serial(self, serial_number: str) -> Settlement | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(settlements_table).where(settlements_table.c.serial_number == serial_number)
+                select(settlements_table).where(
+                    settlements_table.c.serial_number == stored_key(serial_number)
+                )
             ).first()
         return None if row is None else _settlement(row._mapping)
 
@@ -159,6 +165,15 @@ class Store:
     def put_registrations(self, registrations: Iterable[Registration]) -> None:
         """Add registrations or replace them by RegNo, all or nothing. Settlements are kept (by BILLID)."""
         registrations = list(registrations)
+        for registration in registrations:
+            keys = (
+                ("RegNo", registration.reg_no),
+                ("CardNo", registration.card_no),
+                ("BILLID", registration.bill_id),
+            )
+            for name, value in keys:
+                if NUL in value:
+                    raise StoreError(f"{name} {value!r} contains a NUL character; no database can look it up")
         try:
             with self.engine.begin() as conn:
                 self._upsert(conn, registrations)
@@ -223,6 +238,17 @@ class Store:
                 for offset, r in enumerate(registrations)
             ],
         )
+
+
+def stored_key(text: str) -> str:
+    """A client's key (a SerialNumber) as both databases store it: PostgreSQL text cannot hold NUL.
+
+    Keys without a backslash or NUL are stored as they are; others escaped (backslash first), so two
+    different keys never share a stored form.
+    """
+    if NUL not in text and "\\" not in text:
+        return text
+    return text.replace("\\", "\\\\").replace(NUL, "\\u0000")
 
 
 def _dumps(value: object) -> str:

@@ -301,3 +301,18 @@ def test_the_journal_hides_passwords_however_they_are_written(doc: MockClient, d
     assert "***" in entry["request"]["body"]
     assert "demo" in entry["request"]["body"]
     assert "s3cr3t-pw2" not in doc.admin("GET", "/requests").text
+
+
+def test_a_60_kb_field_leaves_a_readable_bounded_journal(doc: MockClient) -> None:
+    huge = {"userId": "demo", "password": "demo", "note": "x" * 60_000}  # under the 64 KiB body limit
+    answer = doc.envelope(LOGIN, huge, auth=False)
+    assert answer["status"] == 0
+    assert doc.bill(DEMO_REG_NO)["status"] == 0
+    response = doc.admin("GET", "/requests")
+    assert response.status_code == 200
+    bill, login = response.json()[0], response.json()[-1]
+    assert login["truncated"] == ["body"] and login["request"]["body"].endswith("…")
+    assert login["request"]["bodyBytes"] > 60_000 and len(login["request"]["body"]) <= 4096
+    assert '"password": "***"' in login["request"]["body"]
+    assert (bill["status"], bill["msg"], bill["truncated"]) == (0, "获取成功", [])
+    assert bill["userId"] == "demo" and len(bill["tokenFingerprint"]) == 12

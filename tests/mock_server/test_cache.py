@@ -1,8 +1,9 @@
-"""Bill fetches cached per worker process: every write through any worker makes every worker read anew.
+"""Every worker process answers from the database: a write through any worker is seen by every worker.
 
-Each fetch opens its own connection, so gunicorn hands fetches to both workers; the journal names the
-worker that answered. A phase of fetches only counts once both workers answered some of them, so each
-worker's cache was warm before the write and is proven fresh after it.
+(Bill fetches were once cached per worker; the cache is gone, and these tests keep any future cache
+honest.) Each fetch opens its own connection, so gunicorn hands fetches to both workers; the journal
+names the worker that answered. A phase of fetches only counts once both workers answered some of
+them, so each worker answered before the write and is proven fresh after it.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def _fetch_from_both_workers(base_url: str, token: str, reg_no: str) -> dict[int
 
 
 @pytest.mark.slow
-def test_a_settlement_through_one_worker_hides_the_bill_in_every_worker() -> None:
-    with start_mock(extra_args=("--workers", "2")) as server:
+def test_a_settlement_through_one_worker_hides_the_bill_in_every_worker(db_url: str) -> None:
+    with start_mock(db=db_url, extra_args=("--workers", "2")) as server:
         token = login(server.base_url)
         before = _fetch_from_both_workers(server.base_url, token, DEMO_REG_NO)
         for answers in before.values():

@@ -1,12 +1,11 @@
-"""State in a real database: one settlement under concurrency across worker processes, and a
-restart that keeps settled bills settled."""
+"""State in a real database (SQLite and PostgreSQL): one settlement under concurrency across worker
+processes, and a restart that keeps settled bills settled."""
 
 from __future__ import annotations
 
 import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,8 +53,8 @@ def _settlement_workers(base_url: str) -> set[int]:
 
 
 @pytest.mark.slow
-def test_twenty_threads_through_two_workers_settle_a_bill_once() -> None:
-    with start_mock(extra_args=("--workers", "2")) as server:
+def test_twenty_threads_through_two_workers_settle_a_bill_once(db_url: str) -> None:
+    with start_mock(db=db_url, extra_args=("--workers", "2")) as server:
         token = login(server.base_url)
         # 20 different payments race for one bill: exactly one wins.
         racing = [demo_settle_body(SerialNumber=f"42000000{n:02d}") for n in range(THREADS)]
@@ -115,8 +114,8 @@ def test_twenty_threads_through_two_workers_settle_a_bill_once() -> None:
 
 
 @pytest.mark.slow
-def test_a_restart_keeps_settled_bills_settled(tmp_path: Path) -> None:
-    database = str(tmp_path / "his-mock.db")
+def test_a_restart_keeps_settled_bills_settled(db_url: str) -> None:
+    database = db_url
     with start_mock(db=database) as first:
         token = login(first.base_url)
         receipt = requests.post(

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import update
 
+from mock_server.app import create_app
 from mock_server.database import Database, database_url
 from mock_server.errors import FaultError, SchemaMismatch, StoreError
 from mock_server.faults import MAX_PENDING, Fault, FaultBoard, parse_fault
@@ -26,7 +27,12 @@ from mock_server.journal import (
     token_fingerprint,
 )
 from mock_server.schema import SCHEMA_VERSION_KEY, meta_table
+from mock_server.service import HisMock, Settings
+from tests.support.mock import demo_settle_body
 
+LOGIN = "/api/Login/Token"
+SETTLE = "/api/MzSettle/SettleByDoctor"
+BILL = "/api/MzSettle/GetUnSettleBillByDoctor"
 OPERATIONS = ("login", "getUnSettleBillByDoctor", "getUnpayBillByDoctorAlias", "settleByDoctor")
 STATUS_CODES = (0, 1, 2, 3, 5, 6, 500)
 
@@ -181,7 +187,7 @@ def test_the_token_fingerprint_is_short_stable_and_not_the_token() -> None:
 def test_the_journal_keeps_the_newest_entries_only(database: Database) -> None:
     journal = Journal(database, capacity=20)
     ids = [journal.append(_entry(msg=f"call {n}")) for n in range(100)]
-    assert all(ids)
+    assert all(ids) and ids == sorted(ids)
     entries = journal.entries()
     assert [e["msg"] for e in entries] == [f"call {n}" for n in range(99, 79, -1)]
     assert [e["request"]["body"] for e in entries[:1]] == ['{"userId": "demo", "password": "***"}']
@@ -189,13 +195,17 @@ def test_the_journal_keeps_the_newest_entries_only(database: Database) -> None:
     with database.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT count(*) FROM journal").scalar_one()
     assert stored <= 20 + 32  # pruned as it goes
+    assert [e["id"] for e in entries] == ids[:-21:-1]
 
 
-def test_a_journal_that_cannot_write_changes_nothing_else(database: Database) -> None:
+def test_a_journal_that_cannot_write_changes_nothing_else(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     journal = Journal(database)
     with database.journal_engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE journal")
     assert journal.append(_entry()) is None  # logged, not raised
+    assert "the journal could not record POST /api/Login/Token" in caplog.text
 
 
 # --- the schema version --------------------------------------------------------------------------
@@ -222,3 +232,39 @@ def test_a_database_that_cannot_be_opened_is_one_line(db: str) -> None:
         Database(url, temporary_folder=temporary)
     message = str(caught.value)
     assert "\n" not in message and "s3cr3t" not in message and "--db" in message
+
+
+def test_a_settlement_answers_its_receipt_when_the_journal_cannot_be_written(db_url: str) -> None:
+    app = create_app(Settings(db=db_url))
+    mock: HisMock = app.extensions["his_mock"]
+    try:
+        client = app.test_client()
+        token = client.post(LOGIN, json={"userId": "demo", "password": "demo"}).json["response"]
+        with mock.database.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE journal")
+        answer = client.post(SETTLE, json=demo_settle_body(), headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.json["status"] == 0
+        settled = mock.store.settlements()
+        assert [s.check_out_no for s in settled] == [answer.json["response"]["CheckOutNo"]]
+    finally:
+        mock.close()
+
+
+def test_a_nul_character_gets_the_same_answer_on_every_database(db_url: str) -> None:
+    # PostgreSQL text cannot hold NUL; SQLite can. The mock answers alike on both.
+    app = create_app(Settings(db=db_url))
+    mock: HisMock = app.extensions["his_mock"]
+    try:
+        client = app.test_client()
+        token = client.post(LOGIN, json={"userId": "demo", "password": "demo"}).json["response"]
+        headers = {"Authorization": f"Bearer {token}"}
+        unknown = client.post(BILL, json={"RegNo": "16282\u000044"}, headers=headers).json
+        assert unknown["status"] == 6 and "未找到挂号号" in unknown["msg"]
+        body = demo_settle_body(SerialNumber="4200\u00001")
+        first = client.post(SETTLE, json=body, headers=headers).json
+        replay = client.post(SETTLE, json=body, headers=headers).json
+        assert first["status"] == replay["status"] == 0 and first["response"] == replay["response"]
+        other = client.post(SETTLE, json=demo_settle_body(SerialNumber="4200\\u00001"), headers=headers).json
+        assert other["status"] == 6  # only one payment settles the bill
+    finally:
+        mock.close()
