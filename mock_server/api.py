@@ -1,8 +1,9 @@
 """The HIS operations of `openapi.yaml` (login, the unsettled bill, settlement): the hot path.
 
-Per call: one fault-board test, the token check, the body check with compiled validators, at most one
-indexed query for a bill fetch, a success envelope glued from pre-built bytes, one log line and one
-journal record. openapi-core is not involved per request (it checks the spec at start-up).
+Per call: one indexed read of the fault board, the token check, the body check with compiled
+validators, one indexed query for a bill fetch, a success envelope glued from pre-built bytes, one
+log line and one journal row (written before the answer leaves, so every worker and host sees it).
+openapi-core is not involved per request (it checks the spec at start-up).
 """
 
 from __future__ import annotations

@@ -14,14 +14,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql import ClauseElement
 
 from mock_server.errors import SchemaMismatch, StoreError
@@ -30,10 +29,9 @@ from mock_server.schema import SCHEMA_VERSION, SCHEMA_VERSION_KEY, meta_table, m
 MEMORY = ":memory:"
 # Seconds a writer waits for SQLite's lock held by another worker before giving up.
 SQLITE_BUSY_TIMEOUT = 30
-# Several hosts (or workers) may create the schema at the same moment: a loser retries.
-_BOOTSTRAP_ATTEMPTS = 5
-# An arbitrary number that names "his-mock creates its schema" among PostgreSQL advisory locks.
+# Arbitrary numbers that name his-mock's PostgreSQL advisory locks.
 _SCHEMA_LOCK = 0x4815_1623
+REGISTRATIONS_LOCK = 0x4815_1624
 
 
 def database_url(db: str) -> tuple[str, Path | None]:
@@ -178,28 +176,29 @@ class RawStatement:
         return rows
 
 
+def serialize(conn: Connection, key: int) -> None:
+    """Within `conn`'s transaction, wait for every other transaction holding `key` (PostgreSQL's
+    advisory lock; SQLite serialises writers by itself). For writes that read what they replace."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def _bootstrap(engine: Engine, *, display: str) -> None:
-    """Create the tables and the schema version on first start, or check the version that is there."""
-    for attempt in range(1, _BOOTSTRAP_ATTEMPTS + 1):
-        try:
-            with engine.begin() as conn:
-                if engine.dialect.name == "postgresql":
-                    # Hosts starting at once must not both create the tables.
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-                found = _stored_version(conn)
-                if found is None:
-                    metadata.create_all(conn)
-                    conn.execute(
-                        insert(meta_table), {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)}
-                    )
-                    return
-            break
-        except DBAPIError:
-            # Another worker created the tables between our look and our CREATE (SQLite has no
-            # advisory lock): look again. The last attempt's error is the one reported.
-            if attempt == _BOOTSTRAP_ATTEMPTS:
-                raise
-            time.sleep(0.05 * attempt)
+    """Create the tables and the schema version on first start, or check the version that is there.
+
+    Workers and hosts starting at once take turns: SQLite's write lock, PostgreSQL's advisory lock.
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # Python's sqlite3 runs DDL outside a transaction: take the write lock first, so no
+            # worker sees the tables before the version row that belongs to them.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        serialize(conn, _SCHEMA_LOCK)
+        found = _stored_version(conn)
+        if found is None:
+            metadata.create_all(conn)
+            conn.execute(insert(meta_table), {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)})
+            return
     if found != str(SCHEMA_VERSION):
         raise SchemaMismatch(
             f"the database --db {display} holds his-mock schema version {found}, this his-mock uses"

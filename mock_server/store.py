@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from mock_server.database import Database
+from mock_server.database import REGISTRATIONS_LOCK, Database, serialize
 from mock_server.errors import SettlementConflict, StoreError
 from mock_server.fixtures import Registration
 from mock_server.schema import JWT_SECRET_KEY, meta_table, registrations_table, settlements_table
@@ -214,6 +214,9 @@ class Store:
         return [_settlement(row._mapping) for row in rows]
 
     def _upsert(self, conn: Connection, registrations: list[Registration]) -> None:
+        # Hosts (or workers) starting at once all write the fixtures: one after the other, each
+        # replacing what the previous one wrote, never two inserting the same RegNo.
+        serialize(conn, REGISTRATIONS_LOCK)
         if not registrations:
             return
         conn.execute(

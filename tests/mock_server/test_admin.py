@@ -221,6 +221,9 @@ def test_admin_http_errors_are_plain_json_not_envelopes(
         assert document["error"].endswith(f"does not take {method}; use {allowed}")
 
 
+# Hundreds of admin calls: on SQLite only (the board's bound and merging run on both databases in
+# test_state_units).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_too_many_pending_faults_is_a_400_and_keeps_the_board(doc: MockClient) -> None:
     # Alternating statuses never merge: each is its own pending fault, until the shared board is full.
     refused = None
@@ -241,6 +244,9 @@ def test_too_many_pending_faults_is_a_400_and_keeps_the_board(doc: MockClient) -
     assert doc.envelope(LOGIN, {"userId": "demo", "password": "demo"}, auth=False)["status"] == 0
 
 
+# Hundreds of admin calls: on SQLite only (the board's bound and merging run on both databases in
+# test_state_units).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_identical_faults_add_up_their_times(doc: MockClient) -> None:
     fault = {"operation": "settleByDoctor", "kind": "status", "status": 2, "times": 2}
     with requests.Session() as session:

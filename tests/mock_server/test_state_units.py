@@ -268,3 +268,22 @@ def test_a_nul_character_gets_the_same_answer_on_every_database(db_url: str) -> 
         assert other["status"] == 6  # only one payment settles the bill
     finally:
         mock.close()
+
+
+def test_hosts_starting_at_once_on_one_database_all_start(db_url: str) -> None:
+    # Each creates the schema or finds it, then writes the fixtures' registrations over the others'.
+    barrier = threading.Barrier(4)
+
+    def start(_: int) -> HisMock:
+        barrier.wait(timeout=30)
+        return HisMock.create(Settings(db=db_url))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        mocks = list(pool.map(start, range(4)))
+    try:
+        assert len({len(m.store.registrations()) for m in mocks}) == 1
+        assert len({m.tokens.issue("demo", ttl=60) != "" for m in mocks}) == 1
+        assert len({m.store.jwt_secret() for m in mocks}) == 1  # one signing key for all of them
+    finally:
+        for m in mocks:
+            m.close()
