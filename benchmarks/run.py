@@ -1,13 +1,14 @@
-"""Benchmark his-mock against Stoplight Prism and a bare Flask ceiling, and time the conformance suite.
+"""Benchmark his-mock against Stoplight Prism and a bare Flask ceiling, compare HTTP servers for it
+(slow clients first), and time the conformance suite.
 
-    python benchmarks/run.py            # the whole benchmark (about 8 minutes on 2 cores)
-    python benchmarks/run.py --quick    # a 2-minute smoke run: 1 round, 2 s per load run
+    python benchmarks/run.py            # the whole benchmark (about 12 minutes on 2 cores)
+    python benchmarks/run.py --quick    # a 3-minute smoke run: 1 round, 2 s per load run
 
 It installs what is missing (wrk with apt-get, Prism 5 with npm into a temporary
 folder, matplotlib with pip), starts every server itself on 127.0.0.1, interleaves them
 (A B C D, A B C D, ...) over the rounds, and stops them all on the way out, on an error or Ctrl-C.
 It writes `benchmarks/results/latest.json` and `benchmarks/results/latest.png`, and prints the
-medians and the targets of issue 5 (pass / MISS / not measured). Exit 0 when it ran (targets
+medians and the targets of issues 5 and 12 (pass / MISS / not measured). Exit 0 when it ran (targets
 missed included), 2 when it could not run, 130 when interrupted.
 """
 
@@ -33,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import chart, databases, tools  # noqa: E402
+from harness import chart, databases, serving, tools  # noqa: E402
 from harness.errors import BenchError  # noqa: E402
 from harness.http import call, success_response  # noqa: E402
 from harness.load import LoadRun, run_wrk  # noqa: E402
@@ -54,7 +55,8 @@ from harness.summary import (  # noqa: E402
 from harness.timing import time_command  # noqa: E402
 
 try:
-    from mock_server.serving import THREADS_PER_WORKER
+    from mock_server.service import HisMock, Settings
+    from mock_server.serving import HEADER_READ_TIMEOUT_MS, THREADS_PER_WORKER
 except ImportError as exc:  # the kit is not installed in this interpreter's environment
     print(
         f"benchmark could not run: {exc}; install the kit first: pip install -e '.[bench]'", file=sys.stderr
@@ -73,10 +75,8 @@ PATHS = {
 }
 LOGIN_BODY = {"userId": "demo", "password": "demo"}
 BILL_BODY = {"RegNo": "1628214442"}
-# The ceiling runs under the gunicorn settings his-mock uses with --workers N (mock_server/serving.py):
-# gthread workers with THREADS_PER_WORKER threads, 5 s keep-alive, the app preloaded before the fork.
-GUNICORN_THREADS = THREADS_PER_WORKER
-GUNICORN_KEEPALIVE = 5
+# The ceiling runs the way his-mock serves (mock_server/serving.py): Granian's RSGI interface through
+# mock_server.bridge, the same number of workers.
 # SettleByDoctor bills are numbered from here; "{n}" in the body becomes the bill's number.
 SETTLE_FIRST = 70_000_000
 SETTLE_CONNECTIONS = 10
@@ -104,7 +104,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workers",
         type=int,
         default=os.cpu_count() or 2,
-        help="gunicorn workers for his-mock and the ceiling (default: CPUs)",
+        help="worker processes for his-mock, the ceiling and the serving comparison (default: CPUs)",
     )
     parser.add_argument(
         "--suite-runs",
@@ -114,6 +114,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--skip-suite", action="store_true", help="do not time his-conformance and schemathesis"
+    )
+    parser.add_argument(
+        "--skip-serving", action="store_true", help="do not compare HTTP servers (slow clients, throughput)"
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 round, 2 s runs, one suite run")
     parser.add_argument(
@@ -211,10 +214,9 @@ class Benchmark:
         (answers / "login.json").write_bytes(call(reference.url(LOGIN), LOGIN_BODY).body)
         port = free_port()
         argv = [
-            sys.executable, "-m", "gunicorn", "--chdir", str(BENCH_DIR), "--bind", f"{HOST}:{port}",
-            "--workers", str(self.args.workers), "--worker-class", "gthread",
-            "--threads", str(GUNICORN_THREADS), "--keep-alive", str(GUNICORN_KEEPALIVE), "--preload",
-            "flask_ceiling:app",
+            sys.executable, "-m", "granian", "--interface", "rsgi", "--host", HOST, "--port", str(port),
+            "--workers", str(self.args.workers), "--http", "1", "--no-ws", "--loop", "asyncio",
+            "--log-level", "warning", "--working-dir", str(BENCH_DIR), "flask_ceiling:rsgi_app",
         ]  # fmt: skip
         ceiling = self.pool.start(
             CEILING, argv, port=port, cwd=self.workdir, env={"HIS_BENCH_CEILING_ANSWERS": str(answers)}
@@ -443,6 +445,11 @@ class Benchmark:
         }
 
 
+def seed_database(path: Path) -> None:
+    """A SQLite file with the demo fixtures, as `his-mock --db path` would create it."""
+    HisMock.create(Settings(db=str(path))).close()
+
+
 def default_max_examples(command: list[str]) -> int:
     """The `--max-examples` default that his-conformance documents in its --help (fallback 100)."""
     text = tools.command_output([*command[:-1], "--help"])
@@ -473,7 +480,10 @@ def versions(prism: Path) -> dict[str, str]:
     for dist in (
         "his-contract-kit",
         "flask",
+        "granian",
         "gunicorn",
+        "gevent",
+        "waitress",
         "sqlalchemy",
         "pyjwt",
         "jsonschema",
@@ -527,6 +537,8 @@ def run(bench: Benchmark) -> int:
         raise BenchError(f"{SPEC} not found: run the benchmark from a source checkout of the kit")
     # Per round and concurrency: the bill on four servers, the login on two; then the settlement rounds.
     load_runs = len(args.connections) * args.rounds * 6 + min(SETTLE_ROUNDS, args.rounds)
+    if not args.skip_serving:
+        load_runs += len(serving.contenders(BENCH_DIR)) * (1 + 3 * min(2, args.rounds))
     print(
         f"HIS Contract Kit benchmark: {args.rounds} round(s) x {len(args.connections)} concurrencies,"
         f" {args.duration:g} s per run (~{load_runs * args.duration / 60 + 1:.0f} min of load"
@@ -555,6 +567,18 @@ def run(bench: Benchmark) -> int:
     bench.sampler.stop()
     settle["memory_peak"] = bench.sampler.peaks[MOCK].as_dict()
     bench.pool.close()
+    serving_results = None
+    if not args.skip_serving:
+        print(
+            f"serving comparison ({serving.SLOW_CLIENTS} slow heads and {serving.SHORT_BODIES} short bodies,"
+            " then 1 and 10 connections;"
+            f" {min(2, args.rounds)} round(s) each):",
+            flush=True,
+        )
+        serving_results = serving.measure(
+            bench.pool, bench.workdir, BENCH_DIR, workers=args.workers, duration=args.duration,
+            rounds=min(2, args.rounds), seed_db=seed_database,
+        )  # fmt: skip
     suite = None if args.skip_suite else bench.time_suite()
     by_database = None if args.databases == "skip" else run_databases(bench)
 
@@ -567,7 +591,7 @@ def run(bench: Benchmark) -> int:
         suite_note = f"median of {conformance['runs']} run(s), exit codes {conformance['exit_codes']}"
         if any(conformance["exit_codes"]):
             suite_note += " (the run reported findings or failed: see output_tail)"
-    found = targets(rows, memory, suite_seconds, suite_note)
+    found = targets(rows, memory, suite_seconds, suite_note, settle=settle, serving=serving_results)
     wall = time.monotonic() - started
     machine = machine_info()
     results = {
@@ -586,10 +610,10 @@ def run(bench: Benchmark) -> int:
             "rounds": args.rounds,
             "connections": args.connections,
             "workers": args.workers,
-            "gunicorn": {
-                "worker_class": "gthread",
-                "threads": GUNICORN_THREADS,
-                "keepalive_s": GUNICORN_KEEPALIVE,
+            "serving": {
+                "server": "granian (rsgi) + mock_server.bridge",
+                "threads_per_worker": THREADS_PER_WORKER,
+                "header_read_timeout_ms": HEADER_READ_TIMEOUT_MS,
             },
             "wrk_threads": 1,
             "host": HOST,
@@ -601,6 +625,7 @@ def run(bench: Benchmark) -> int:
         "settle": settle,
         "databases": by_database,
         "memory_peak": memory,
+        "serving": serving_results,
         "suite": suite,
         "flagged_runs": sum(run.flagged for run in bench.runs),
         "runs": [run.as_dict() for run in bench.runs],
@@ -609,7 +634,7 @@ def run(bench: Benchmark) -> int:
     (args.out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
     title = (
         f"HIS Contract Kit benchmark {started_at:%Y-%m-%d}: {machine['cpus']} CPUs,"
-        f" {args.workers} gunicorn workers x {GUNICORN_THREADS} threads,"
+        f" his-mock {args.workers} Granian workers,"
         f" {args.rounds} rounds x {args.duration:g} s,"
         f" load avg at start {loadavg_start[0]:.2f}"
     )
@@ -676,6 +701,20 @@ def report(results: dict[str, Any]) -> None:
         f"  {MOCK + ' (settling)':<26} {peak['worker_rss_mib']:.0f} / {peak['tree_rss_mib']:.0f}"
         f" / {peak['tree_pss_mib']:.0f}"
     )
+    if results["serving"] is not None:
+        print(
+            f"serving comparison (same app; {results['serving']['slow_clients']} slow heads and"
+            f" {results['serving']['short_bodies']} short bodies, then c=1 and c=10): req/s | p99 ms"
+        )
+        for row in results["serving"]["contenders"]:
+            if "error" in row:
+                print(f"  {row['name']:<34} could not start: {row['error']}")
+                continue
+            print(
+                f"  {row['name']:<34} slow clients: {serving.describe_slow(row['slow'])};"
+                f" c=1 {row['c1']['rps']:6.0f} | {row['c1']['p99_ms']:6.2f};"
+                f" c=10 {row['c10']['rps']:6.0f} | {row['c10']['p99_ms']:6.2f}"
+            )
     if results["suite"] is not None:
         suite = results["suite"]
         print(

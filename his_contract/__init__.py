@@ -6,7 +6,8 @@ has no HTTP or Flask import so it can be used (and tested) on its own.
 
 from __future__ import annotations
 
-from his_contract.errors import HisContractError, SpecError
+from his_contract.errors import HisContractError, JsonBoundsError, SpecError
+from his_contract.jsonbounds import MAX_DEPTH, loads_bounded
 from his_contract.money import AMOUNT_TOLERANCE, format_amount, parse_amount
 from his_contract.semantics import SemanticViolation, check_bill, check_receipt
 from his_contract.spec import (
@@ -25,6 +26,8 @@ __all__ = [
     "Basis",
     "ErrorCode",
     "HisContractError",
+    "JsonBoundsError",
+    "MAX_DEPTH",
     "Operation",
     "Rule",
     "SemanticViolation",
@@ -35,6 +38,7 @@ __all__ = [
     "check_receipt",
     "format_amount",
     "load_spec",
+    "loads_bounded",
     "parse_amount",
     "spec_path",
 ]

@@ -1,6 +1,7 @@
 """The admin API under `/__admin/` (off the HIS spec): state, registrations, journal, faults, tokens.
 
-Plain JSON, not envelopes: `{"error": "..."}` with HTTP 400 for a bad request, 401 when
+Plain JSON, not envelopes: `{"error": "..."}` with HTTP 400 for a bad request (a body that is not
+UTF-8 JSON, or nests deeper than `MAX_DEPTH`), 413 for a body over `MAX_ADMIN_BODY_BYTES`, 401 when
 `--admin-token` is set and the request lacks `Authorization: Bearer <admin token>`.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from his_contract import MAX_DEPTH, JsonBoundsError, loads_bounded
 from mock_server.client_report import (
     FORMATS,
     as_html,
@@ -31,21 +33,24 @@ from mock_server.service import HisMock
 from mock_server.validation import find_lone_surrogate
 
 PREFIX = "/__admin"
+# Registrations uploaded at once (the benchmark loads 1,000 per request, about 1 MiB).
+MAX_ADMIN_BODY_BYTES = 8 * 1024 * 1024
 
 
 def admin_blueprint(mock: HisMock) -> Blueprint:
     """The admin routes of one mock."""
     admin = Blueprint("admin", __name__, url_prefix=PREFIX)
-    admin_token = mock.settings.admin_token
+    # Compared as UTF-8 bytes: the header's bytes as sent (WSGI hands them over as latin-1 text).
+    expected = None if mock.settings.admin_token is None else f"Bearer {mock.settings.admin_token}".encode()
 
     admin.register_error_handler(HTTPException, admin_error)
 
     @admin.before_request
     def _authorize() -> Response | None:
-        if admin_token is None:
+        if expected is None:
             return None
-        supplied = request.headers.get("Authorization", "")
-        if hmac.compare_digest(supplied.encode(), f"Bearer {admin_token}".encode()):
+        supplied = request.headers.get("Authorization", "").strip(" \t")
+        if hmac.compare_digest(supplied.encode("latin-1", "replace"), expected):
             return None
         return _json(
             {"error": "the admin API needs `Authorization: Bearer <admin token>` (--admin-token)"}, 401
@@ -234,17 +239,29 @@ def allowed_methods(exc: HTTPException) -> list[str]:
 
 
 def _body() -> Any:
-    """The JSON body, or a 400 response saying why it is not one."""
+    """The JSON body, or a 400/413 response saying why it is not one."""
+    declared = request.content_length
+    if declared is not None and declared > MAX_ADMIN_BODY_BYTES:
+        return _too_large(declared)
+    raw = request.get_data(cache=False)
     try:
-        data = json.loads(request.get_data(cache=False) or b"null")
-    except ValueError as exc:
-        return _json({"error": f"the body is not JSON: {exc}"}, 400)
+        data = loads_bounded(raw or b"null", max_depth=MAX_DEPTH, max_bytes=MAX_ADMIN_BODY_BYTES)
+    except JsonBoundsError as exc:
+        if exc.kind == "size":
+            return _too_large(len(raw))
+        return _json(
+            {"error": f"the body is not JSON (UTF-8, at most {MAX_DEPTH} levels deep): {exc.reason}"}, 400
+        )
     field = find_lone_surrogate(data)
     if field is not None:
         return _json(
             {"error": f"{field or 'the body'}: a lone UTF-16 surrogate (\\ud800-\\udfff) is not text"}, 400
         )
     return data
+
+
+def _too_large(size: int) -> Response:
+    return _json({"error": f"the body of {size} bytes exceeds the admin API's {MAX_ADMIN_BODY_BYTES}"}, 413)
 
 
 def _json(document: Any, status: int = 200) -> Response:

@@ -11,7 +11,8 @@ from mock_server.accesslog import log_every_request
 from mock_server.admin import admin_blueprint, admin_error, allowed_methods, is_admin_path
 from mock_server.api import HisApi
 from mock_server.docs import docs_blueprint
-from mock_server.flavors import JSON, envelope_json
+from mock_server.errors import InternalError, RoutingError
+from mock_server.flavors import Flavor, Reply
 from mock_server.service import HisMock, Settings
 
 log = logging.getLogger("his_mock")
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, *, mock: HisMock | None = None)
     app = Flask(__name__)
     app.extensions["his_mock"] = mock
     api = HisApi(mock)
+    app.extensions["his_api"] = api
     api.register(app, mock.spec)
     for blueprint in (admin_blueprint(mock), docs_blueprint(mock.spec)):
         log_every_request(blueprint, api.access_log)
@@ -33,25 +35,20 @@ def create_app(settings: Settings | None = None, *, mock: HisMock | None = None)
         # Routing fails before a blueprint is chosen, so the admin API's 404/405 land here too.
         if is_admin_path(request.path):
             return admin_error(exc)
-        return _envelope_error(exc)
+        return envelope_for_http_error(exc, mock.flavor).as_response()
 
     return app
 
 
-def _envelope_error(exc: HTTPException) -> Response:
-    """An HTTP error outside the admin API: an envelope, never an HTML page (ENV-5)."""
+def envelope_for_http_error(exc: HTTPException, flavor: Flavor) -> Reply:
+    """An HTTP error outside the admin API: an envelope, never an HTML page (ENV-5). A bug (Flask's own
+    500) answers as one inside a HIS operation does: `InternalError` through the same table."""
     code = exc.code or 500
-    allowed = exc.get_response().headers.get("Allow", "") if code == 405 else ""
     if code >= 500:
-        # Flask's own 500 (an exception no view caught): the catalogue's 500 未知错误, not a client error.
         original = getattr(exc, "original_exception", None)
-        dev = f"HTTP {code} {exc.name}" + (f": {original.__class__.__name__}" if original else "")
-        response = Response(envelope_json(500, "未知错误：HIS 模拟服务内部异常", dev), code)
-    else:
-        only = ", ".join(allowed_methods(exc))
-        description = {404: "接口不存在", 405: f"请求方式错误，接口只接受 {only}"}.get(code, exc.name)
-        response = Response(envelope_json(5, f"入参参数错误：{description}", f"HTTP {code} {exc.name}"), code)
-    response.content_type = JSON
-    if allowed:
-        response.headers["Allow"] = allowed
-    return response
+        return flavor.error(InternalError.of(original or exc))
+    allowed = exc.get_response().headers.get("Allow", "") if code == 405 else ""
+    only = ", ".join(allowed_methods(exc))
+    description = {404: "接口不存在", 405: f"请求方式错误，接口只接受 {only}"}.get(code, exc.name)
+    error = RoutingError(f"入参参数错误：{description}", f"HTTP {code} {exc.name}", http=code, allow=allowed)
+    return flavor.error(error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +31,18 @@ class Claims:
 class TokenService:
     """Issues and verifies the mock's bearer tokens."""
 
-    def __init__(self, secret: str, *, ttl: int, string_iat_skew: int | None = None) -> None:
+    def __init__(
+        self,
+        secret: str,
+        *,
+        ttl: int,
+        string_iat_skew: int | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         self._secret = secret
         self.ttl = ttl
+        # The clock for `iat`, `exp` and expiry checks (PyJWT's own is not used): a test moves it.
+        self._now = now
         # None: `iat` is an integer, now (the document). A number: a string `iat` that far ahead (aspnet).
         self._string_iat_skew = string_iat_skew
         # A token's signature and claims never change; only time can expire it. Verified tokens are
@@ -41,7 +51,7 @@ class TokenService:
 
     def issue(self, user_id: str, *, ttl: int | None = None) -> str:
         """A signed token for `user_id` valid for `ttl` seconds (negative: already expired)."""
-        now = int(time.time())
+        now = int(self._now())
         lifetime = self.ttl if ttl is None else ttl
         issued: int | str = now if self._string_iat_skew is None else str(now + self._string_iat_skew)
         claims: dict[str, Any] = {"sub": user_id, "iss": ISSUER, "iat": issued, "exp": now + lifetime}
@@ -51,9 +61,12 @@ class TokenService:
 
     def verify(self, authorization: str | None) -> Claims:
         """Check an `Authorization` header value; `TokenInvalid` (1) or `TokenExpired` (3) otherwise."""
-        if not authorization:
+        # Leading and trailing blanks are not part of a header's value (RFC 9110 5.5): "Bearer T " is
+        # "Bearer T", whichever server or proxy did or did not strip them on the way.
+        value = (authorization or "").strip(" \t")
+        if not value:
             raise TokenInvalid("签名错误：缺少 Authorization 请求头", "Authorization header missing")
-        scheme, _, token = authorization.partition(" ")
+        scheme, _, token = value.partition(" ")
         if scheme != "Bearer" or not token or " " in token:
             raise TokenInvalid(
                 "签名错误：Authorization 应为 Bearer {token}（中间一个空格）",
@@ -61,9 +74,7 @@ class TokenService:
             )
         cached = self._verified.get(token)
         if cached is not None:
-            # PyJWT's own rule, without leeway: expired once now >= exp.
-            if time.time() >= cached.expires_at:
-                raise TokenExpired("令牌已过期，请重新登陆", "Signature has expired")
+            self._check_expiry(cached.expires_at)
             return cached
         try:
             claims = jwt.decode(
@@ -72,28 +83,35 @@ class TokenService:
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
                 # Real deployments put a string `iat` hours in the future: never judge a token by it.
-                options={"require": ["exp", "sub", "iss"], "verify_iat": False},
+                # `exp` is checked below against this service's clock.
+                options={"require": ["exp", "sub", "iss"], "verify_iat": False, "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenExpired("令牌已过期，请重新登陆", str(exc)) from exc
         except jwt.InvalidIssuerError as exc:
             raise TokenInvalid("签名错误：令牌签发者不正确", str(exc)) from exc
         except jwt.InvalidSignatureError as exc:
             raise TokenInvalid("签名错误：令牌签名无效", str(exc)) from exc
         except jwt.InvalidTokenError as exc:
             raise TokenInvalid("签名错误：令牌无效", f"{exc.__class__.__name__}: {exc}") from exc
-        subject = claims.get("sub")
+        subject, expires_at = claims.get("sub"), claims.get("exp")
         if not isinstance(subject, str) or not subject:
             raise TokenInvalid("签名错误：令牌无效", "the token's sub claim is not a non-empty string")
-        verified = Claims(user_id=subject, expires_at=int(claims["exp"]))
+        if not isinstance(expires_at, int) or isinstance(expires_at, bool):
+            raise TokenInvalid("签名错误：令牌无效", "the token's exp claim is not an integer")
+        self._check_expiry(expires_at)
+        verified = Claims(user_id=subject, expires_at=expires_at)
         if len(self._verified) >= _CACHE_SIZE:
             self._verified.clear()
         self._verified[token] = verified
         return verified
 
+    def _check_expiry(self, expires_at: int) -> None:
+        # PyJWT's rule, without leeway: expired once now >= exp.
+        if self._now() >= expires_at:
+            raise TokenExpired("令牌已过期，请重新登陆", "Signature has expired")
+
     def owner(self, authorization: str | None) -> str | None:
         """The user a token signed by this mock was issued to, expired or not; None for any other token."""
-        _scheme, _, token = (authorization or "").partition(" ")
+        _scheme, _, token = (authorization or "").strip(" \t").partition(" ")
         try:
             claims = jwt.decode(
                 token,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import sys
 from pathlib import Path
 
 import click
 
-from mock_server.app import create_app
 from mock_server.errors import MockError
 from mock_server.flavors import FLAVORS
 from mock_server.report_cli import report
@@ -47,7 +48,11 @@ from mock_server.service import DEFAULT_DB, HisMock, Settings
     "--token-ttl", type=click.IntRange(min=1), default=3600, show_default=True, help="JWT lifetime, seconds."
 )
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes (gunicorn if > 1)."
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes (Granian); one already resists slow clients.",
 )
 @click.option(
     "--admin-token",
@@ -101,10 +106,10 @@ def main(
     try:
         from mock_server.serving import serve
 
-        app = create_app(mock=mock)
         _banner(mock, workers=workers)
+        if admin_token is None and not is_loopback(host):
+            click.echo(open_admin_warning(host), err=True)
         serve(
-            app,
             mock,
             host=host,
             port=port,
@@ -130,27 +135,80 @@ def _non_empty(token: str | None) -> str | None:
     # An empty token would make "Authorization: Bearer " the admin password: refuse it.
     if token is not None and not token.strip():
         raise click.BadParameter("must not be empty (leave the option out for an open admin API)")
+    # Header values are ASCII (RFC 9110); the server drops a header with other bytes, so a token
+    # outside printable ASCII could never be presented.
+    if token is not None and not (token.isascii() and token.isprintable() and token == token.strip()):
+        raise click.BadParameter(
+            "must be printable ASCII without surrounding blanks (it travels in a header)"
+        )
     return token
 
 
+# The banner names this many registrations; `GET /__admin/registrations` lists them all.
+BANNER_REGISTRATIONS = 5
+BANNER_USERS = 10
+# A banner line longer than this (a fixture with a long patient name) is cut, with "…".
+BANNER_LINE = 160
+
+
 def _banner(mock: HisMock, *, workers: int) -> None:
-    """Every demo credential and registration, so a developer can start at once."""
+    """A summary a developer can start from at once: the first credentials and registrations, the counts."""
     echo = click.echo
     echo(
         f"his-mock: flavor {mock.settings.flavor}, {workers} worker{'s' if workers > 1 else ''},"
         f" database {mock.database.display_url}, fixtures {mock.fixtures.source}"
     )
-    echo("users (userId / password):")
-    for user in mock.fixtures.users:
-        echo(f"  {user.user_id} / {user.password}")
-    echo("registrations (RegNo, CardNo, patient, BILLID, FeeType, SumFund, GRZFJE3 to pay, state):")
-    for document, settled in mock.store.registration_summaries():
+    users = mock.fixtures.users
+    echo(f"users (userId / password): {len(users)}")
+    for user in users[:BANNER_USERS]:
+        echo(_cut(f"  {user.user_id} / {user.password}"))
+    if len(users) > BANNER_USERS:
+        echo(f"  ... and {len(users) - BANNER_USERS} more (see the fixtures file)")
+    summaries = mock.store.registration_summaries()
+    settled = sum(1 for _document, is_settled in summaries if is_settled)
+    echo(
+        f"registrations: {len(summaries)} ({len(summaries) - settled} unsettled, {settled} settled);"
+        " RegNo, CardNo, patient, BILLID, FeeType, SumFund, GRZFJE3 to pay, state:"
+    )
+    for document, is_settled in summaries[:BANNER_REGISTRATIONS]:
         bill = document["bill"]
         echo(
-            f"  {document['RegNo']}  {document['CardNo']}  {document['PatientName']}  {bill['BILLID']}"
-            f"  {bill['FeeType']}  {bill['SumFund']}  {bill['GRZFJE3']}  {_state(settled)}"
+            _cut(
+                f"  {document['RegNo']}  {document['CardNo']}  {document['PatientName']}  {bill['BILLID']}"
+                f"  {bill['FeeType']}  {bill['SumFund']}  {bill['GRZFJE3']}  {_state(is_settled)}"
+            )
+        )
+    if len(summaries) > BANNER_REGISTRATIONS:
+        echo(
+            f"  ... and {len(summaries) - BANNER_REGISTRATIONS} more:"
+            " GET /__admin/registrations lists them all"
         )
     echo("spec /openapi.yaml, Swagger UI /docs, admin API /__admin/")
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= BANNER_LINE else line[: BANNER_LINE - 1] + "…"
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` stands for is a loopback address (127.0.0.0/8, ::1)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def open_admin_warning(host: str) -> str:
+    return (
+        f"his-mock: WARNING: listening on {host} without --admin-token: anyone who can reach this port"
+        " can mint tokens for any userId, reset the state and inject faults through /__admin/."
+        " Start with --admin-token SECRET (or --host 127.0.0.1)."
+    )
 
 
 def _state(settled: bool) -> str:

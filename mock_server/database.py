@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,8 @@ class RawStatement:
         return self._run(params, fetch=True)
 
     def _run(self, params: Mapping[str, Any], *, fetch: bool) -> list[tuple[Any, ...]]:
-        connection = self._engine.raw_connection()
+        held = self._engine.dialect.name == "sqlite"
+        connection = _held_connection(self._engine) if held else self._engine.raw_connection()
         try:
             cursor = connection.cursor()
             try:
@@ -169,11 +171,35 @@ class RawStatement:
                 connection.commit()  # ends the (read) transaction: the next read must see new data
         except Exception:
             # A broken connection (server restarted, killed peer holding a lock) must not go back to the pool.
+            if held:
+                _HELD.connections.pop(_held_key(self._engine), None)
             connection.invalidate()
             raise
         finally:
-            connection.close()
+            if not held:
+                connection.close()
         return rows
+
+
+# SQLite: each thread keeps the pooled connection its per-request statements ran on (every statement
+# ends its transaction, so a kept connection holds no lock and no snapshot). A pool checkout and
+# check-in cost more than the statement itself, three times per HIS call (issue 12's profile).
+_HELD = threading.local()
+
+
+def _held_key(engine: Engine) -> tuple[int, int]:
+    return os.getpid(), id(engine)
+
+
+def _held_connection(engine: Engine) -> Any:
+    connections: dict[tuple[int, int], Any] | None = getattr(_HELD, "connections", None)
+    if connections is None:
+        connections = _HELD.connections = {}
+    key = _held_key(engine)
+    connection = connections.get(key)
+    if connection is None:
+        connection = connections[key] = engine.raw_connection()
+    return connection
 
 
 def serialize(conn: Connection, key: int) -> None:

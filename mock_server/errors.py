@@ -10,9 +10,14 @@ MockError                  root of everything his-mock raises
 ├── ReportUnavailable      `his-mock report` cannot fetch or read a mock's client report (exit 2)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
+    │   └── RoutingError   status 5 for a path or method the spec does not have (HTTP 404/405)
     ├── TokenInvalid       status 1 签名错误
     ├── TokenExpired       status 3 时间过期
-    └── BusinessError      status 6 His内部验证错误
+    ├── BusinessError      status 6 His内部验证错误
+    └── InternalError      status 500 未知错误: a bug of his-mock, wherever it surfaced (HTTP 500)
+
+`HTTP_STATUS` below is the one table from error to HTTP status (the envelope status is the
+exception's own); every envelope the mock answers is looked up there, by `http_status`.
 """
 
 from __future__ import annotations
@@ -81,6 +86,15 @@ class InvalidInput(ApiError):
         self.field = field
 
 
+class RoutingError(InvalidInput):
+    """Status 5 for a request the routes cannot take: `http` is the HTTP status (404, 405, ...)."""
+
+    def __init__(self, msg: str, msg_dev: str | None = None, *, http: int, allow: str = "") -> None:
+        super().__init__(msg, msg_dev, binding=True)
+        self.http = http
+        self.allow = allow
+
+
 class TokenInvalid(ApiError):
     """Status 1: no bearer token, or one that is malformed, tampered, unsigned or from another issuer."""
 
@@ -97,3 +111,39 @@ class BusinessError(ApiError):
     """Status 6: a well-formed request the HIS refuses (wrong password, unknown bill, money mismatch)."""
 
     status = 6
+
+
+class InternalError(ApiError):
+    """Status 500 未知错误: an exception his-mock did not expect, inside a HIS operation or outside one."""
+
+    status = 500
+
+    @classmethod
+    def of(cls, exc: BaseException) -> InternalError:
+        # The class name only: an exception's text may echo a client's input or a secret.
+        return cls("未知错误：HIS 模拟服务内部异常", f"internal error: {exc.__class__.__name__}")
+
+
+# The error-to-response table (openapi-core's OPENAPI_ERROR_STATUS): the HTTP status of each kind of
+# error envelope in the document's flavor, most specific class first. The document answers every
+# call with HTTP 200; a bug of the mock is HTTP 500 (with the envelope), wherever it happens. The
+# aspnet flavor changes only what DOMAIN.md records of ASP.NET Core (401 for token errors, a 400
+# ProblemDetails for bodies that cannot be bound; mock_server.flavors).
+HTTP_STATUS: dict[type[ApiError], int] = {
+    InternalError: 500,
+    InvalidInput: 200,
+    TokenInvalid: 200,
+    TokenExpired: 200,
+    BusinessError: 200,
+    ApiError: 200,  # an injected fault's status, or any other envelope
+}
+
+
+def http_status(error: ApiError) -> int:
+    """The HTTP status that answers `error` (its own for a `RoutingError`)."""
+    if isinstance(error, RoutingError):
+        return error.http
+    for kind in type(error).__mro__:
+        if kind in HTTP_STATUS:
+            return HTTP_STATUS[kind]
+    return 200

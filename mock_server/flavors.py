@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Literal
 
 from flask import Response
 
-from mock_server.errors import ApiError, InvalidInput, TokenExpired, TokenInvalid
+from mock_server.errors import ApiError, InvalidInput, RoutingError, TokenExpired, TokenInvalid, http_status
 
 FlavorName = Literal["doc", "aspnet"]
 FLAVORS: tuple[FlavorName, ...] = ("doc", "aspnet")
@@ -45,18 +47,50 @@ def success_prefix(msg: str) -> bytes:
     return (head[:-1] + ',"response":').encode()
 
 
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+@dataclass(slots=True, frozen=True)
+class Reply:
+    """One answer of the mock, as bytes: what the HIS operations' WSGI fast path sends as it is, and
+    what Flask's error handlers turn into a `Response` (`as_response`)."""
+
+    http: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def status_line(self) -> str:
+        return _STATUS_LINES.get(self.http, f"{self.http} Unknown")
+
+    def wsgi_headers(self) -> list[tuple[str, str]]:
+        return [("Content-Type", self.content_type), ("Content-Length", str(len(self.body))), *self.headers]
+
+    def as_response(self) -> Response:
+        response = Response(self.body, status=self.http, content_type=self.content_type)
+        for name, value in self.headers:
+            response.headers[name] = value
+        return response
+
+
+def _allow(error: ApiError) -> tuple[tuple[str, str], ...]:
+    return (("Allow", error.allow),) if isinstance(error, RoutingError) and error.allow else ()
+
+
 class Flavor:
-    """The document's behaviour: HTTP 200 and a JSON envelope for everything."""
+    """The document's behaviour: a JSON envelope for everything, HTTP 200 but for `HTTP_STATUS`'s few."""
 
     name: FlavorName = "doc"
     # Where iat goes: None, an integer now; a number, a string that many seconds ahead.
     string_iat_skew: int | None = None
 
-    def success(self, prefix: bytes, payload: bytes) -> Response:
-        return Response(prefix + payload + b"}", status=200, content_type=JSON)
+    def success(self, prefix: bytes, payload: bytes) -> Reply:
+        return Reply(200, JSON, prefix + payload + b"}")
 
-    def error(self, error: ApiError) -> Response:
-        return Response(envelope_json(error.status, error.msg, error.msg_dev), status=200, content_type=JSON)
+    def error(self, error: ApiError) -> Reply:
+        body = envelope_json(error.status, error.msg, error.msg_dev)
+        return Reply(http_status(error), JSON, body, _allow(error))
 
 
 class AspNetFlavor(Flavor):
@@ -65,27 +99,23 @@ class AspNetFlavor(Flavor):
     name: FlavorName = "aspnet"
     string_iat_skew = 8 * 3600
 
-    def error(self, error: ApiError) -> Response:
+    def error(self, error: ApiError) -> Reply:
         if isinstance(error, TokenInvalid | TokenExpired):
-            response = Response(
-                envelope_json(error.status, error.msg, error.msg_dev), status=401, content_type=JSON
-            )
             description = (
                 "The token expired" if isinstance(error, TokenExpired) else "The signature is invalid"
             )
-            response.headers["WWW-Authenticate"] = (
-                f'Bearer error="invalid_token", error_description="{description}"'
-            )
+            headers = [
+                ("WWW-Authenticate", f'Bearer error="invalid_token", error_description="{description}"')
+            ]
             if isinstance(error, TokenExpired):
-                response.headers["Token-Expired"] = "true"
-            return response
+                headers.append(("Token-Expired", "true"))
+            return Reply(401, JSON, envelope_json(error.status, error.msg, error.msg_dev), tuple(headers))
+        if isinstance(error, RoutingError):
+            return super().error(error)  # routing answers before ASP.NET Core's exception filter runs
         if isinstance(error, InvalidInput) and error.binding:
-            return Response(_problem(error), status=400, content_type=PROBLEM)
-        return Response(
-            envelope_json(error.status, error.msg, error.msg_dev, sort_keys=True),
-            status=200,
-            content_type=TEXT,
-        )
+            return Reply(400, PROBLEM, _problem(error))
+        body = envelope_json(error.status, error.msg, error.msg_dev, sort_keys=True)
+        return Reply(http_status(error), TEXT, body)
 
 
 def _problem(error: InvalidInput) -> bytes:

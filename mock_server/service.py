@@ -51,10 +51,16 @@ class HisMock:
     cashier: Cashier
 
     @classmethod
-    def create(cls, settings: Settings) -> HisMock:
-        """Load and check the spec and the fixtures, open the database, and seed it."""
+    def create(cls, settings: Settings, *, seed: bool = True) -> HisMock:
+        """Load and check the spec and the fixtures, open the database, and seed it.
+
+        A server's worker process passes `seed=False`: the process that started it has checked the spec
+        and seeded the database already, and a worker started again after a crash must not write the
+        fixtures over registrations changed through the admin API since.
+        """
         spec = load_spec()
-        check_spec(spec)
+        if seed:
+            check_spec(spec)
         fixtures = load_fixtures(settings.fixtures, spec)
         url, temporary = database_url(settings.db)
         database = Database(url, temporary_folder=temporary)
@@ -62,7 +68,8 @@ class HisMock:
         try:
             # The fixtures' registrations are written over the database's (by RegNo); settlements
             # stay, so a restart keeps settled bills settled.
-            store.put_registrations(fixtures.registrations)
+            if seed:
+                store.put_registrations(fixtures.registrations)
             behaviour = flavor(settings.flavor)
             tokens = TokenService(
                 store.jwt_secret(), ttl=settings.token_ttl, string_iat_skew=behaviour.string_iat_skew

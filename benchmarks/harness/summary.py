@@ -100,6 +100,7 @@ def _ratio_target(
     threshold: float,
     *,
     balanced_only: bool = False,
+    connections: int = TARGET_CONNECTIONS,
 ) -> Target:
     """`numerator`'s req/s over `denominator`'s for the bill at the target concurrency.
 
@@ -107,8 +108,8 @@ def _ratio_target(
     the same dice for both and not what is measured), the medians of the balanced rounds are used
     when both have at least two; the note says which medians were used.
     """
-    top = find(rows, numerator, BILL, TARGET_CONNECTIONS)
-    bottom = find(rows, denominator, BILL, TARGET_CONNECTIONS)
+    top = find(rows, numerator, BILL, connections)
+    bottom = find(rows, denominator, BILL, connections)
     if top is None or bottom is None or not bottom["rps"]:
         missing = denominator if top is not None else numerator
         return Target(target_id, title, None, threshold, None, f"{missing} was not measured")
@@ -136,14 +137,21 @@ def targets(
     memory: Mapping[str, Mapping[str, float]],
     suite_seconds: float | None,
     suite_note: str,
+    *,
+    settle: Mapping[str, Any] | None = None,
+    serving: Mapping[str, Any] | None = None,
 ) -> list[Target]:
-    """The targets of issue 5, each pass / MISS / not measured."""
+    """The targets of issues 5 and 12, each pass / MISS / not measured."""
     c = TARGET_CONNECTIONS
     found: list[Target] = [
         _ratio_target(
-            rows, "mock-vs-prism", f"his-mock >= 1.0x Prism, {BILL} at {c} connections", MOCK, PRISM, 1.0
+            rows, "mock-vs-prism", f"his-mock >= 1.5x Prism, {BILL} at {c} connections", MOCK, PRISM, 1.5
         ),
-    ]
+        _ratio_target(
+            rows, "mock-vs-prism-c1", f"his-mock >= 1.0x Prism, {BILL} at 1 connection", MOCK, PRISM, 1.0,
+            connections=1,
+        ),
+    ]  # fmt: skip
     mock = find(rows, MOCK, BILL, c)
     if mock is None:
         found.append(
@@ -200,6 +208,22 @@ def targets(
                 f" {mock_memory['tree_pss_mib']:.0f} MiB PSS",
             )
         )
+    if settle is None:
+        found.append(
+            Target("settle-rps", "SettleByDoctor >= 1,500 req/s", None, 1500.0, None, "not measured")
+        )
+    else:
+        found.append(
+            Target(
+                "settle-rps",
+                f"{SETTLE} >= 1,500 req/s at {settle['connections']} connections (fresh bills)",
+                settle["rps"],
+                1500.0,
+                settle["rps"] >= 1500.0,
+                f"median of rounds; p99 {settle['p99_ms']:.2f} ms",
+            )
+        )
+    found.append(_slow_client_target(serving))
     found.append(
         Target(
             "suite-time",
@@ -211,3 +235,20 @@ def targets(
         )
     )
     return found
+
+
+def _slow_client_target(serving: Mapping[str, Any] | None) -> Target:
+    title = "a normal client's p99 < 50 ms while 50 slow-header (and 10 short-body) connections are open"
+    rows = [] if serving is None else [row for row in serving["contenders"] if row["name"].startswith(MOCK)]
+    if not rows or "slow" not in rows[0]:
+        return Target("slow-clients-p99", title, None, 50.0, None, "not measured")
+    slow = rows[0]["slow"]
+    if not slow["requests"]:
+        return Target(
+            "slow-clients-p99", title, None, 50.0, False, "no answer while the slow clients were open"
+        )
+    p99 = slow["p99_ms"]
+    note = (
+        f"{p99:.2f} ms at 1 connection, {slow['rps']:.0f} req/s, {slow['errors']} errors (median of rounds)"
+    )
+    return Target("slow-clients-p99", title, p99, 50.0, p99 < 50.0 and not slow["errors"], note)

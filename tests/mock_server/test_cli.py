@@ -188,6 +188,27 @@ def test_help_lists_the_agreed_options() -> None:
     assert "--no-validate" not in result.stdout
 
 
+def test_a_non_loopback_host_without_admin_token_warns(tmp_path: Path) -> None:
+    # The port is taken on 127.0.0.1, so binding 0.0.0.0 fails after the warning: nothing listens.
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        open_ = _run("--host", "0.0.0.0", "--port", port, "--db", ":memory:")
+        guarded = _run("--host", "0.0.0.0", "--port", port, "--db", ":memory:", "--admin-token", "s3cret")
+    assert "WARNING: listening on 0.0.0.0 without --admin-token" in open_.stderr
+    assert "in use" in open_.stderr
+    assert "WARNING" not in guarded.stderr
+    assert "in use" in guarded.stderr
+
+
+@pytest.mark.parametrize("token", ["sécret", "two words\t", " padded"])
+def test_an_admin_token_outside_printable_ascii_is_a_usage_error(token: str) -> None:
+    result = _run("--admin-token", token, "--db", ":memory:", "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "printable ASCII" in result.stderr
+
+
 def test_a_database_of_another_schema_version_is_refused_in_one_line(tmp_path: Path) -> None:
     database = tmp_path / "old.db"
     with sqlite3.connect(database) as conn:  # the tables of his-mock before schema versions

@@ -309,13 +309,6 @@ def test_auth_4_expired_token_is_status_3(mock: MockClient) -> None:
         assert response.headers["Token-Expired"] == "true"
 
 
-def test_auth_4_a_token_expires_while_in_use(mock: MockClient) -> None:
-    short = mock.admin("POST", "/token", json={"userId": "demo", "ttl": 1}).json()["token"]
-    assert mock.bill(DEMO_REG_NO, token=short)["status"] == 0
-    time.sleep(1.1)
-    assert mock.bill(DEMO_REG_NO, token=short)["status"] == 3
-
-
 def test_auth_5_the_login_token_is_accepted(mock: MockClient) -> None:
     token = mock.envelope(LOGIN, {"userId": "kiosk01", "password": "kiosk-2021"}, auth=False)["response"]
     assert mock.bill(DEMO_REG_NO, token=token)["status"] == 0

@@ -97,3 +97,34 @@ def stop(process: subprocess.Popen[bytes], *, grace: float = 5.0) -> None:
 def python_module(module: str, *args: str) -> list[str]:
     """argv that runs `python -m module args` with the interpreter running the tests."""
     return [sys.executable, "-m", module, *args]
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of `pid` (Linux /proc): a server's worker processes."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def listening_pids(pids: Sequence[int], port: int) -> list[int]:
+    """Those of `pids` that hold a socket listening on TCP `port` (Linux /proc): workers ready to serve."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    listening.add(f"socket:[{fields[9]}]")
+    ready = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in listening:
+                        ready.append(pid)
+                        break
+    return ready
