@@ -16,18 +16,28 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
 
-from his_contract import Spec
+from his_contract import Spec, loads_bounded
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
 from mock_server.bridge import DROP_CONNECTION, INLINE, TAKEN_FAULT, RunOnThread
-from mock_server.errors import ApiError, BusinessError, InternalError, InvalidInput, TokenExpired
-from mock_server.faults import Fault, canonical_operation
+from mock_server.client_report import answer_facts
+from mock_server.errors import (
+    ApiError,
+    BusinessError,
+    InternalError,
+    InvalidInput,
+    TokenExpired,
+    TokenInvalid,
+)
+from mock_server.faults import CHANGE_BILL, EXPIRE_TOKEN, HTTP503, Fault, canonical_operation
 from mock_server.flavors import Reply, success_prefix
-from mock_server.journal import Entry
+from mock_server.journal import Entry, token_fingerprint
+from mock_server.scenarios import apply_effect
 from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
 
@@ -42,6 +52,31 @@ HTML_500 = (
     b"<h1>Internal Server Error</h1><p>The server encountered an unexpected condition.</p>"
     b"<hr><address>his-mock (injected fault)</address></body></html>"
 )
+# A restarting IIS answers this while the application pool comes back (his-unavailable).
+HTML_503 = (
+    b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>"
+    b"<h1>Service Unavailable</h1><p>HTTP Error 503. The service is unavailable.</p>"
+    b"<hr><address>his-mock (injected fault)</address></body></html>"
+)
+STATUS_ERRORS: dict[int, type[ApiError]] = {1: TokenInvalid, 3: TokenExpired, 6: BusinessError}
+# What a call hands to the pool thread with `RunOnThread` besides the fault: the body it read, and
+# a committed call's answer that an `after` delay holds back (the call must never run twice).
+_READ_BODY = "his_mock.read_body"
+_HELD_ANSWER = "his_mock.held_answer"
+
+
+@dataclass(slots=True, frozen=True)
+class HeldAnswer:
+    """A call that has done its work and whose answer an `after` fault holds back (on a pool thread)."""
+
+    started: float
+    reply: Reply
+    fault: Fault
+    raw: bytes
+    status: int | None
+    msg: str | None
+    user_id: str | None
+    answer: dict[str, str] | None
 
 
 class HisApi:
@@ -135,27 +170,34 @@ class HisApi:
         success_msg = self._success_msg[operation_id]
 
         def endpoint(environ: dict[str, Any]) -> Reply:
+            held: HeldAnswer | None = environ.pop(_HELD_ANSWER, None)
+            if held is not None:
+                return self._send_held(environ, operation_id, held)
             started = time.perf_counter()
-            raw = b""
             status: int | None = None
             msg: str | None = None
-            fault = None
             user_id: str | None = None
+            answer: dict[str, str] | None = None
+            authorization = environ.get("HTTP_AUTHORIZATION")
+            token = token_fingerprint(authorization)
+            # Read the body first so the journal shows it even when the token is refused or a fault
+            # answers instead: the client report judges what the client sent.
+            raw, oversized = environ.pop(_READ_BODY) if _READ_BODY in environ else _read_body(environ)
             try:
                 # A fault taken on the event loop's thread that must wait (a delay) is handed with
                 # the call to a pool thread (mock_server.bridge); never taken twice.
-                fault = environ.pop(TAKEN_FAULT) if TAKEN_FAULT in environ else mock.faults.take(fault_key)
+                if TAKEN_FAULT in environ:
+                    fault, after_pending = environ.pop(TAKEN_FAULT), True
+                else:
+                    fault, after_pending = mock.faults.take_for_call(fault_key, token=token)
                 if fault is not None and fault.delay_ms and environ.get(INLINE):
-                    raise RunOnThread({TAKEN_FAULT: fault})
+                    raise RunOnThread({TAKEN_FAULT: fault, _READ_BODY: (raw, oversized)})
                 early = None if fault is None else self._apply(fault, environ)
                 if early is not None:
                     reply = early
                 else:
-                    # Read the body first so the journal shows it even when the token is refused.
-                    raw, oversized = _read_body(environ)
                     claims = None
                     if protected:
-                        authorization = environ.get("HTTP_AUTHORIZATION")
                         try:
                             claims = mock.tokens.verify(authorization)
                         except TokenExpired:
@@ -170,6 +212,16 @@ class HisApi:
                     status, msg = 0, success_msg
                     if not protected:
                         user_id = body.get("userId")  # a login's token belongs to the user who logged in
+                    answer = answer_facts(fault_key, reply.body)
+                    after = mock.faults.take(fault_key, when="after", token=token) if after_pending else None
+                    if after is not None:
+                        fault = after
+                        if after.delay_ms and environ.get(INLINE):
+                            held = HeldAnswer(started, reply, after, raw, status, msg, user_id, answer)
+                            raise RunOnThread({_HELD_ANSWER: held})
+                        reply = self._apply_after(after, environ, body, token, reply)
+                        if after.kind in ("drop", "http500"):
+                            status, msg = None, None
             except RunOnThread:
                 raise
             except ApiError as exc:
@@ -180,6 +232,9 @@ class HisApi:
                 error = InternalError.of(exc)
                 status, msg = error.status, error.msg
                 reply = mock.flavor.error(error)
+            if user_id is None and fault is not None:
+                # A call a fault answered still names its caller: the client report groups by it.
+                user_id = mock.tokens.owner(authorization) if protected else _login_user(raw)
             self._account(
                 environ,
                 operation_id,
@@ -190,6 +245,7 @@ class HisApi:
                 raw=raw,
                 fault=fault,
                 user_id=user_id,
+                answer=answer,
             )
             return reply
 
@@ -202,13 +258,18 @@ class HisApi:
             time.sleep(fault.delay_ms / 1000)
         if fault.kind == "status" and fault.status is not None:
             text = self._status_text.get(fault.status, "未知错误")
-            raise ApiError(
+            where = f"scenario {fault.scenario}" if fault.scenario else "/__admin/faults"
+            # The status's own error class, so the flavor answers it as it answers the real thing.
+            error = STATUS_ERRORS.get(fault.status, ApiError)
+            raise error(
                 f"{text}（注入的故障）",
-                f"fault injected through /__admin/faults: status {fault.status}",
+                f"fault injected through {where}: status {fault.status}",
                 status=fault.status,
             )
         if fault.kind == "http500":
             return Reply(500, "text/html; charset=utf-8", HTML_500)
+        if fault.kind == HTTP503:
+            return Reply(503, "text/html; charset=utf-8", HTML_503)
         if fault.kind == "drop":
             # The serving layer closes the connection instead of sending this reply (mock_server.bridge).
             drop = environ.get(DROP_CONNECTION)
@@ -216,6 +277,40 @@ class HisApi:
                 drop()
             return Reply(500, "text/plain; charset=utf-8", b"")
         return None
+
+    def _apply_after(
+        self, fault: Fault, environ: dict[str, Any], body: dict[str, Any], token: str | None, reply: Reply
+    ) -> Reply:
+        """A fault taken after the call succeeded (its work is done): replace or hold back its answer."""
+        if fault.kind in (EXPIRE_TOKEN, CHANGE_BILL):
+            apply_effect(self.mock, fault, body=body, token=token)
+            return reply
+        replaced = self._apply(fault, environ)
+        return reply if replaced is None else replaced
+
+    def _send_held(self, environ: dict[str, Any], operation_id: str, held: HeldAnswer) -> Reply:
+        """On a pool thread: wait out the `after` fault of a committed call, then answer and journal it."""
+        status, msg = held.status, held.msg
+        try:
+            replaced = self._apply(held.fault, environ)
+        except ApiError as exc:
+            replaced, status, msg = self.mock.flavor.error(exc), exc.status, exc.msg
+        if held.fault.kind in ("drop", "http500"):
+            status, msg = None, None
+        reply = held.reply if replaced is None else replaced
+        self._account(
+            environ,
+            operation_id,
+            held.started,
+            http_status=reply.http,
+            status=status,
+            msg=msg,
+            raw=held.raw,
+            fault=held.fault,
+            user_id=held.user_id,
+            answer=held.answer,
+        )
+        return reply
 
     def _account(
         self,
@@ -229,10 +324,11 @@ class HisApi:
         raw: bytes,
         fault: Fault | None,
         user_id: str | None,
+        answer: dict[str, str] | None,
     ) -> None:
         """One log line and one journal record per call."""
         elapsed_ms = (time.perf_counter() - started) * 1000
-        injected = "" if fault is None else f" fault={fault.kind}"
+        injected = "" if fault is None else f" fault={fault.describe()}"
         shown_http = "dropped" if fault is not None and fault.kind == "drop" else http_status
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         self.access_log.write(
@@ -252,8 +348,19 @@ class HisApi:
                 body=raw,
                 user_id=user_id,
                 fault=fault,
+                answer=answer,
             )
         )
+
+
+def _login_user(raw: bytes) -> str | None:
+    """The userId of a login body a fault answered (the body was not checked), if it shows one."""
+    try:
+        document = loads_bounded(raw)
+    except ValueError:
+        return None
+    user = document.get("userId") if isinstance(document, dict) else None
+    return user if isinstance(user, str) else None
 
 
 def _read_body(environ: dict[str, Any]) -> tuple[bytes, InvalidInput | None]:

@@ -12,10 +12,15 @@ import click
 
 from mock_server.errors import MockError
 from mock_server.flavors import FLAVORS
+from mock_server.report_cli import report
+from mock_server.scenarios import SCENARIOS, arm
 from mock_server.service import DEFAULT_DB, HisMock, Settings
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="`his-mock report --url URL` prints the client report of a running mock (see --help there).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0 picks a free port."
@@ -56,6 +61,13 @@ from mock_server.service import DEFAULT_DB, HisMock, Settings
     help="Require `Authorization: Bearer T` on /__admin/.",
 )
 @click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Choice(list(SCENARIOS)),
+    help="Arm a scenario at start-up, with its default timings (repeatable); see GET /__admin/scenarios.",
+)
+@click.option(
     "--no-validate", is_flag=True, hidden=True, help="Skip request schema validation (benchmarks only)."
 )
 def main(
@@ -67,6 +79,7 @@ def main(
     token_ttl: int,
     workers: int,
     admin_token: str | None,
+    scenarios: tuple[str, ...],
     no_validate: bool,
 ) -> None:
     """Run his-mock, a stateful mock of the hospital's HIS outpatient-settlement API."""
@@ -82,6 +95,13 @@ def main(
     try:
         mock = HisMock.create(settings)
     except MockError as exc:
+        _fail(exc)
+    try:
+        # Armed once here, not by each worker: a scenario's faults live in the shared database.
+        for name in scenarios:
+            arm(mock, SCENARIOS[name])
+    except MockError as exc:
+        mock.close()
         _fail(exc)
     try:
         from mock_server.serving import serve
@@ -100,6 +120,15 @@ def main(
         _fail(exc)
     finally:
         mock.close()
+
+
+def run() -> None:
+    """The `his-mock` command: `his-mock report ...` fetches a running mock's client verdict; anything
+    else runs the mock (kept apart so the mock's own options and arguments stay as they are)."""
+    if sys.argv[1:2] == ["report"]:
+        report.main(sys.argv[2:], prog_name="his-mock report")
+    else:
+        main()
 
 
 def _non_empty(token: str | None) -> str | None:

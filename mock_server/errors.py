@@ -7,6 +7,7 @@ MockError                  root of everything his-mock raises
 │   ├── SchemaMismatch     the database holds another schema version of his-mock's tables
 │   └── SettlementConflict the database refused a second settlement of a bill or a payment
 ├── FaultError             a fault request that cannot be honoured (admin API, HTTP 400)
+├── ReportUnavailable      `his-mock report` cannot fetch or read a mock's client report (exit 2)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
     │   └── RoutingError   status 5 for a path or method the spec does not have (HTTP 404/405)
@@ -48,6 +49,10 @@ class SettlementConflict(StoreError):
 
 class FaultError(MockError):
     """A fault request that cannot be honoured (unknown operation or kind, bad numbers, a full board)."""
+
+
+class ReportUnavailable(MockError):
+    """The client report of a mock cannot be fetched or read (no mock at the URL, a wrong admin token)."""
 
 
 class ApiError(MockError):

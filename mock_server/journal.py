@@ -20,6 +20,7 @@ import os
 import re
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -68,6 +69,8 @@ class Entry:
     body: bytes
     user_id: str | None = None
     fault: Fault | None = None
+    # A few facts of a status-0 answer (a fetched bill's BILLID and GRZFJE3) for the client report.
+    answer: Mapping[str, str] | None = None
     time_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
 
 
@@ -159,6 +162,8 @@ def journal_row(entry: Entry, *, host: str) -> dict[str, Any]:
         "fault_applied": None if fault is None else fault.when,
         "fault_status": None if fault is None else fault.status,
         "fault_delay_ms": None if fault is None else fault.delay_ms,
+        "fault_scenario": None if fault is None else fault.scenario,
+        "answer": None if not entry.answer else json.dumps(dict(entry.answer)),
     }
 
 
@@ -171,6 +176,7 @@ def entry_document(row: Any) -> dict[str, Any]:
             "when": row["fault_applied"],
             "status": row["fault_status"],
             "delayMs": row["fault_delay_ms"],
+            "scenario": row["fault_scenario"],
         }
     time_ms = int(row["time_ms"])
     return {
@@ -189,6 +195,7 @@ def entry_document(row: Any) -> dict[str, Any]:
         "tokenFingerprint": row["token_fingerprint"],
         "userId": row["user_id"],
         "fault": fault,
+        "answer": None if row["answer"] is None else json.loads(row["answer"]),
         "truncated": [name for name in row["truncated"].split(",") if name],
         "request": {
             "headers": {"Authorization": row["authorization_scheme"], "Content-Type": row["content_type"]},

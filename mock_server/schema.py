@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_VERSION_KEY = "schema_version"
 JWT_SECRET_KEY = "jwt_secret"
 
@@ -68,6 +68,12 @@ faults_table = Table(
     Column("delay_ms", Integer, nullable=False),
     # "before": instead of the operation; "after": the operation runs, then its answer is replaced.
     Column("applied", String(8), nullable=False),
+    # A fault bounded by time (epoch seconds) answers every matching call until then, uncounted.
+    Column("until", Float, nullable=True),
+    # Only calls carrying this bearer token (its journal fingerprint) take the fault.
+    Column("token", String(16), nullable=True),
+    # The scenario that armed the fault (mock_server.scenarios), for the journal and the report.
+    Column("scenario", String(64), nullable=True),
     Index("pending_faults_by_operation", "operation", "id"),
 )
 
@@ -97,4 +103,8 @@ journal_table = Table(
     Column("fault_applied", String(8), nullable=True),
     Column("fault_status", Integer, nullable=True),
     Column("fault_delay_ms", Integer, nullable=True),
+    Column("fault_scenario", String(64), nullable=True),
+    # A few facts of a status-0 answer as JSON (a fetched bill's BILLID and GRZFJE3): what the
+    # client report judges a settlement against.
+    Column("answer", Text, nullable=True),
 )

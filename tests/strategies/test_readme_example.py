@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+from tests.support.readme import load_module, python_example
+
 SECTION = "## Edge cases for QA: strategies and his-cases"
 
 
 def readme_example() -> str:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index(SECTION) :]
-    section = section[: section.index("\n## ", len(SECTION))]
-    [example] = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
-    return example
+    return python_example(SECTION)
 
 
 def test_the_example_is_ten_lines() -> None:
@@ -28,12 +23,7 @@ def test_the_example_is_ten_lines() -> None:
 
 def load_example(tmp_path: Path, source: str) -> Callable[[], None]:
     """Import the example from a real file, as a vendor's test module would be."""
-    path = tmp_path / "test_readme_example_module.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("test_readme_example_module", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(tmp_path, source, "test_readme_example_module")
     test: Callable[[], None] = module.test_client_collects_what_settlement_expects
     return test
 
