@@ -5,7 +5,8 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 ├── ServerUnreachable            nothing answers at the base URL (connection refused, DNS, ...)
 ├── LoginImpossible              the server answered the login, but refused the given credentials
 ├── RegistrationUnusable         the given --reg-no has no unsettled bill to test against
-└── MockStartError               `--mock` could not start his-mock
+├── MockStartError               `--mock` could not start his-mock
+└── RecordingUnreadable          `--har FILE` is not valid JSON, not a HAR or journal, or too big
 
 A deployment that answers wrongly produces *findings* (`conformance.results.Finding`, exit 1);
 only conditions under which no verdict is possible end up here.
@@ -49,3 +50,7 @@ class BudgetExhausted(Exception):
 
 class ServerStopped(Exception):
     """The server stopped answering (several timeouts in a row); further requests would only hang."""
+
+
+class RecordingUnreadable(ConformanceError):
+    """`--har FILE` is not a readable recording: not JSON, not HAR 1.2 or a his-mock journal, too big."""

@@ -1,0 +1,42 @@
+"""Serve a server of the broken-HIS catalogue in a thread of the test process (no process start-up)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+
+from tests.conformance.broken import base
+
+
+def his_class(module_name: str) -> type[base.CorrectHis]:
+    """The `CorrectHis` subclass `tests.conformance.broken.<module_name>` defines (base: the reference)."""
+    module = importlib.import_module(f"tests.conformance.broken.{module_name}")
+    if module_name == "base":
+        return base.CorrectHis
+    found = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, base.CorrectHis)
+        and value.__module__ == module.__name__
+    ]
+    assert len(found) == 1, f"{module_name} defines {len(found)} CorrectHis subclasses"
+    return found[0]
+
+
+@contextlib.contextmanager
+def serve_his(module_name: str) -> Iterator[str]:
+    """Serve the catalogue's `module_name` on a free port of 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), base.make_handler(his_class(module_name)()))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=f"his-{module_name}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
