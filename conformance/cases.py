@@ -18,7 +18,7 @@ import requests
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 
-from conformance.errors import ConformanceError
+from conformance.errors import CasesError
 from conformance.strategies import (
     InvalidRequest,
     InvalidResponse,
@@ -43,10 +43,6 @@ ROUND_STRIDE = 1_000_003
 T = TypeVar("T")
 Case = dict[str, Any]
 Progress = Callable[[int, int], None]
-
-
-class CasesError(ConformanceError):
-    """his-cases could not do what was asked (bad arguments, an unreachable or refusing mock)."""
 
 
 def operations() -> tuple[str, ...]:

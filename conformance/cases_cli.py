@@ -22,7 +22,6 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance.cases import (
     KINDS,
     SIDES,
-    CasesError,
     bill_features,
     existing_registrations,
     generate_cases,
@@ -31,6 +30,7 @@ from conformance.cases import (
     load_registrations,
     operations,
 )
+from conformance.errors import CasesError
 
 # Registrations per PUT: an edge-case bill can be ~100 kB, so hundreds go in several requests.
 LOAD_BATCH = 25

@@ -1,6 +1,7 @@
 """`his-conformance`: check an HIS deployment against the contract, or `--mock` to check his-mock.
 
-Exit codes: 0 conformant; 1 one or more rules broken; 2 could not run (bad arguments, server
+Exit codes: 0 conformant; 1 one or more rules broken (document findings; advice too with
+`--fail-on advice`); 2 could not run (bad arguments, server
 unreachable, login impossible, unusable registration), with a one-line reason on stderr.
 """
 
@@ -26,6 +27,7 @@ from conformance.runner import (
     run_conformance,
 )
 from conformance.target import Options, open_target
+from his_contract import Basis
 
 EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -105,6 +107,13 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
     metavar="PER_SECOND",
     help="At most this many requests per second (0: no limit).",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice([basis.value for basis in Basis]),
+    default=Basis.DOCUMENT.value,
+    show_default=True,
+    help="document: exit 1 only where the deployment breaks the document; advice: the kit's advice too.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
 def cli(
     base_url: str | None,
@@ -124,6 +133,7 @@ def cli(
     seed: int,
     max_requests: int,
     rate_limit: float,
+    fail_on: str,
     quiet: bool,
 ) -> None:
     """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
@@ -141,7 +151,9 @@ def cli(
         with open_target(options, chosen.name, progress) as target:
             if not mock:
                 progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
-            recorder = run_conformance(target, chosen, limits, progress=progress, mock=mock)
+            recorder = run_conformance(
+                target, chosen, limits, progress=progress, mock=mock, fail_on=Basis(fail_on)
+            )
         _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
         click.echo(f"his-conformance: error: {error}", err=True)

@@ -1,4 +1,4 @@
-"""The suite's own errors: it could not run. Findings about the API under test are not errors.
+"""Every exception of the suite, in one tree (httpx `_exceptions.py` style).
 
 ConformanceError                 exit 2, one line: the tool could not judge the deployment
 ├── UsageError                   bad arguments or option combinations
@@ -6,10 +6,19 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 ├── LoginImpossible              the server answered the login, but refused the given credentials
 ├── RegistrationUnusable         the given --reg-no has no unsettled bill to test against
 ├── MockStartError               `--mock` could not start his-mock
+├── CasesError                   `his-cases` cannot build or check its cases
 └── RecordingUnreadable          `--har FILE` is not valid JSON, not a HAR or journal, or too big
 
-A deployment that answers wrongly produces *findings* (`conformance.results.Finding`, exit 1);
-only conditions under which no verdict is possible end up here.
+RunStopped                       not an error: the run ends early and still reports what it checked,
+├── BudgetExhausted              the request budget (--max-requests) is spent
+├── ServerStopped                several timeouts in a row: further requests would only hang
+└── RunAborted                   nothing further can be checked (no token from the login ...)
+
+UnsendableRequest                one request cannot be put on the wire (a generated header value
+                                 HTTP cannot carry): the sender skips that request, nothing more
+
+A deployment that answers wrongly produces *findings* (`conformance.findings.Finding`, exit 1);
+only conditions under which no verdict is possible end up under `ConformanceError`.
 """
 
 from __future__ import annotations
@@ -41,15 +50,31 @@ class MockStartError(ConformanceError):
     """`his-mock` did not start (not installed, crashed, or never listened)."""
 
 
-class BudgetExhausted(Exception):
-    """The request budget (--max-requests) is spent; the remaining checks are skipped.
+class CasesError(ConformanceError):
+    """`his-cases` was asked for something it cannot produce or check."""
 
-    Not a `ConformanceError`: the run still reports what it checked, with the rest marked skipped.
+
+class RunStopped(Exception):
+    """The run ends early; the rules not reached are reported skipped with this message as the reason.
+
+    Not a `ConformanceError`: a stopped run still has a verdict on everything it checked.
     """
 
 
-class ServerStopped(Exception):
+class BudgetExhausted(RunStopped):
+    """The request budget (--max-requests) is spent; the remaining checks are skipped."""
+
+
+class ServerStopped(RunStopped):
     """The server stopped answering (several timeouts in a row); further requests would only hang."""
+
+
+class RunAborted(RunStopped):
+    """Nothing further can be checked (no token, the server fell silent); the message says why."""
+
+
+class UnsendableRequest(Exception):
+    """The request cannot be put on the wire (e.g. a generated header value HTTP cannot carry)."""
 
 
 class RecordingUnreadable(ConformanceError):

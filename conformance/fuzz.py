@@ -6,10 +6,11 @@ one by one through the session, so the request budget, the rate limit and the ti
 and every response is judged by the envelope-aware rules (none of Schemathesis' REST-minded
 built-in checks: an error here is an HTTP 200 envelope, see TOOLING-NOTES).
 
-- positive cases: any answer is judged by the rules every response keeps;
-- negative cases (the body breaks the schema): also INP-1, status 5, never 0, never a 5xx.
-  Schemathesis occasionally produces a "negative" body that still keeps the schema; each one is
-  re-validated with the spec's compiled validator and judged as positive when it is valid.
+- positive cases (intent `Fuzzed`): any answer is judged by the rules every response keeps;
+- negative cases (the body breaks the schema): intent `InvalidInput` of the kind the body is,
+  read against the spec's compiled validator (`conformance.classify`), so INP-1 holds a
+  missing field to status 5 and an empty string only to "not 0, no 5xx". Schemathesis
+  occasionally produces a "negative" body that still keeps the schema: judged as positive.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from conformance.http import UnsendableRequest
-from conformance.rules import expect_invalid_input
+from conformance.classify import classify_body
+from conformance.errors import UnsendableRequest
+from conformance.intents import Fuzzed, Intent, InvalidInput
 from conformance.session import Session
 
 # Stands in for the real token while generating; every case is sent with the session's token.
@@ -54,17 +56,17 @@ def fuzz_operation(session: Session, operation_id: str, *, max_examples: int, se
         before = session.findings_seen
         sent = 0
         for case in cases:
-            negative = case.negative and not _keeps_schema(case.body, validator)
-            purpose = f"fuzzed ({'negative' if negative else 'positive'} body, seed {seed_value})"
+            kind = classify_body(case.body, validator) if case.negative else None
+            intent: Intent
+            if kind is None:
+                intent = Fuzzed(purpose=f"fuzzed (positive body, seed {seed_value})")
+            else:
+                intent = InvalidInput(kind=kind, purpose=f"fuzzed ({kind} body, seed {seed_value})")
             try:
-                exchange, answer = session.call(
-                    operation_id, raw_body=case.body, content_type=case.media_type, purpose=purpose
-                )
+                session.call(operation_id, raw_body=case.body, content_type=case.media_type, intent=intent)
             except UnsendableRequest:
                 continue
             sent += 1
-            if negative:
-                session.record(exchange, [expect_invalid_input(exchange, answer, session.profile)])
         session.progress(
             f"  fuzzing {operation_id}, {mode.value}: {sent} requests,"
             f" {session.findings_seen - before} finding(s)"
@@ -134,16 +136,6 @@ def _to_fuzz_case(case: Any, mode: GenerationMode) -> FuzzCase:
         and case.meta.is_negative_at(ParameterLocation.BODY)
     )
     return FuzzCase(body, case.media_type or "application/json", negative)
-
-
-def _keeps_schema(body: bytes | None, validator: Any) -> bool:
-    if body is None:
-        return False
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return False
-    return bool(validator.is_valid(document))
 
 
 def fuzzable_operations(session: Session) -> Iterator[str]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from conformance.report import verdict_line
-from conformance.results import Finding, Outcome, Recorder, RuleResult
+from conformance.findings import Finding
+from conformance.report import ADVICE_HEADING, advice_note, verdict_line
+from conformance.results import Outcome, Recorder, RuleResult
+from his_contract import Basis
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;
@@ -26,7 +28,7 @@ th{background:#f6f8fa}
 .badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:1rem;padding:0 .5rem;
 font-size:.8rem;font-weight:600}
 .passed{background:#dafbe1;color:#1a7f37}.failed{background:#ffebe9;color:#cf222e}
-.warning{background:#fff8c5;color:#9a6700}.skipped{background:#eaeef2;color:#57606a}
+.advice{background:#fff8c5;color:#9a6700}.skipped{background:#eaeef2;color:#57606a}
 .meta td:first-child{color:#57606a;width:12rem}
 details{border:1px solid #d0d7de;border-radius:6px;margin:.6rem 0;padding:.4rem .8rem}
 summary{cursor:pointer;font-weight:600}
@@ -70,17 +72,8 @@ def render_html(recorder: Recorder) -> str:
     ]
     parts += [_rule_row(result) for result in recorder.results.values()]
     parts.append("</table>")
-    problems = [r for r in recorder.results.values() if r.findings]
-    if problems:
-        parts.append("<h2>Findings</h2>")
-        for result in problems:
-            rule_id = escape(result.rule.id)
-            parts.append(f'<h3 id="{rule_id}">{rule_id}: {escape(result.rule.title)}</h3>')
-            hidden = result.failed + result.warned - len(result.findings)
-            for number, finding in enumerate(result.findings, 1):
-                parts.append(_finding(finding, number))
-            if hidden > 0:
-                parts.append(f"<p>… and {hidden} more occurrence(s), not shown.</p>")
+    parts += _section(recorder, Basis.DOCUMENT, "Failures", "")
+    parts += _section(recorder, Basis.ADVICE, ADVICE_HEADING, advice_note(recorder))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -90,6 +83,22 @@ def write_html(recorder: Recorder, path: Path) -> None:
     path.write_text(render_html(recorder), encoding="utf-8")
 
 
+def _section(recorder: Recorder, basis: Basis, heading: str, note: str) -> list[str]:
+    results = [r for r in recorder.results.values() if r.distinct(basis)]
+    if not results:
+        return []
+    parts = [f'<h2 id="{basis.value}">{escape(heading)}</h2>']
+    if note:
+        parts.append(f"<p>{escape(note)}</p>")
+    for result in results:
+        rule_id = escape(result.rule.id)
+        anchor = f"{rule_id}-{basis.value}"
+        parts.append(f'<h3 id="{anchor}">{rule_id}: {escape(result.rule.title)}</h3>')
+        for number, (finding, count) in enumerate(result.distinct(basis), 1):
+            parts.append(_finding(finding, number, count))
+    return parts
+
+
 def _rule_row(result: RuleResult) -> str:
     outcome = result.outcome
     if outcome is Outcome.SKIPPED:
@@ -97,18 +106,22 @@ def _rule_row(result: RuleResult) -> str:
     else:
         checks = f"{result.passed} of {result.checks} passed"
     rule_id = escape(result.rule.id)
-    name = f'<a href="#{rule_id}">{rule_id}</a>' if result.findings else rule_id
+    basis = Basis.DOCUMENT if result.failed else Basis.ADVICE
+    name = f'<a href="#{rule_id}-{basis.value}">{rule_id}</a>' if result.findings else rule_id
     return (
         f'<tr><td>{name}</td><td><span class="badge {outcome.value}">{outcome.value}</span></td>'
         f"<td>{checks}</td><td>{escape(result.rule.title)}</td></tr>"
     )
 
 
-def _finding(finding: Finding, number: int) -> str:
-    purpose = finding.purpose or ("warning" if finding.warning else "failure")
-    received = finding.received or finding.response_line
-    headers_in = "\n".join(f"{k}: {v}" for k, v in finding.request_headers)
-    headers_out = "\n".join(f"{k}: {v}" for k, v in finding.response_headers)
+def _finding(finding: Finding, number: int, count: int) -> str:
+    view = finding.view
+    purpose = view.purpose or finding.basis.value
+    if count > 1:
+        purpose += f" ({count} identical findings)"
+    received = finding.received or view.response_line
+    headers_in = "\n".join(f"{k}: {v}" for k, v in view.request_headers)
+    headers_out = "\n".join(f"{k}: {v}" for k, v in view.response_headers)
     return "\n".join(
         [
             "<details open>" if number == 1 else "<details>",
@@ -116,11 +129,11 @@ def _finding(finding: Finding, number: int) -> str:
             f'<div class="label">Expected</div><div>{escape(finding.expected)}</div>',
             f'<div class="label">Received</div><div>{escape(received)}</div>',
             '<div class="label">Request</div>',
-            f"<pre>{escape(finding.request_line)}\n{escape(headers_in)}\n\n{escape(finding.request_body)}</pre>",
+            f"<pre>{escape(view.request_line)}\n{escape(headers_in)}\n\n{escape(view.request_body)}</pre>",
             '<div class="label">Response</div>',
-            f"<pre>{escape(finding.response_line)}\n{escape(headers_out)}\n\n{escape(finding.response_body)}</pre>",
+            f"<pre>{escape(view.response_line)}\n{escape(headers_out)}\n\n{escape(view.response_body)}</pre>",
             '<div class="label">Reproduce</div>',
-            f"<pre>{escape(finding.curl)}</pre>",
+            f"<pre>{escape(view.curl)}</pre>",
             "</details>",
         ]
     )

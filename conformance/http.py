@@ -19,7 +19,7 @@ from typing import Any
 import requests
 import urllib3
 
-from conformance.errors import BudgetExhausted, ServerStopped
+from conformance.errors import BudgetExhausted, ServerStopped, UnsendableRequest
 
 # A bill with dozens of fee categories is tens of kilobytes; megabytes mean something is wrong.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -88,10 +88,6 @@ class Exchange:
     elapsed: float
     # What the suite meant by this request ("no Authorization header", "fuzzed, negative body").
     purpose: str = ""
-
-
-class UnsendableRequest(Exception):
-    """The request cannot be put on the wire (e.g. a generated header value HTTP cannot carry)."""
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """Targeted requests: login and the token (AUTH-1, AUTH-5), forged tokens (AUTH-2..4), bad input (INP-*).
 
-Each probe sends one request through the session (so the response is also held to the rules every
-response keeps) and adds the verdict of the rule it targets. The run's start (`login`,
+Each probe sends one request through the session, tagged with its intent (a wrong password, a
+forged token of a named variant, invalid input of a named kind ...); the session runs every
+check that applies, the rule the probe targets among them. The run's start (`login`,
 `fetch_bill`) also decides whether a run is possible at all: an unreachable server, refused
 credentials or a registration without a bill are the suite's own errors (exit 2), not findings.
 """
@@ -13,17 +14,19 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from conformance.answer import AnswerKind
+from conformance.classify import LONG_STRING
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION
-from conformance.errors import LoginImpossible, RegistrationUnusable, ServerUnreachable
+from conformance.errors import LoginImpossible, RegistrationUnusable, RunAborted, ServerUnreachable
 from conformance.http import Problem
-from conformance.rules import (
-    AnswerKind,
-    expect_auth_failure,
-    expect_invalid_input,
-    expect_login_refused,
-    expect_token,
-    expect_token_accepted,
-    expect_unknown_registration,
+from conformance.intents import (
+    ExpiredToken,
+    ForgedToken,
+    InputKind,
+    InvalidInput,
+    Plain,
+    UnknownRegistration,
+    WrongPassword,
 )
 from conformance.session import Session
 
@@ -39,10 +42,9 @@ WRONG_TYPES: tuple[tuple[str, Any], ...] = (
     ("null", None),
     ("an object", {"x": "1"}),
 )
-
-
-class RunAborted(Exception):
-    """Nothing further can be checked (no token, the server fell silent); the message says why."""
+# An over-long value (4,096 characters): edge input; a deployment's column may refuse it with any
+# non-zero status. Digits, so it reads as a (far too long) registration or card number.
+LONG_VALUE = "9" * (4 * LONG_STRING)
 
 
 def login(session: Session) -> None:
@@ -51,7 +53,7 @@ def login(session: Session) -> None:
     exchange, answer = session.call(
         LOGIN_OPERATION,
         {"userId": target.user_id, "password": target.password},
-        purpose="login with the given credentials",
+        intent=Plain(purpose="login with the given credentials"),
     )
     if answer.kind is AnswerKind.NO_RESPONSE:
         if exchange.problem is Problem.CONNECTION:
@@ -67,7 +69,6 @@ def login(session: Session) -> None:
             f"login as {target.user_id!r} refused ({answer.summary}): check --user-id/--password"
             " (or HIS_USER_ID/HIS_PASSWORD)"
         )
-    session.record(exchange, [expect_token(answer)])
     token = answer.envelope.response if answer.envelope is not None else None
     if not isinstance(token, str) or not token:
         raise RunAborted("the login answered no token, so no protected call can be made")
@@ -78,8 +79,7 @@ def login(session: Session) -> None:
 def fetch_bill(session: Session, *, purpose: str = "fetch the bill of --reg-no") -> Mapping[str, Any] | None:
     """AUTH-5: the token is accepted; returns the unsettled bill of --reg-no (or None if refused)."""
     target = session.target
-    exchange, answer = session.call(BILL_OPERATION, {"RegNo": target.reg_no}, purpose=purpose)
-    session.record(exchange, [expect_token_accepted(answer)])
+    _, answer = session.call(BILL_OPERATION, {"RegNo": target.reg_no}, intent=Plain(purpose=purpose))
     if answer.kind is AnswerKind.NO_RESPONSE:
         return None
     if answer.kind is AnswerKind.ENVELOPE and answer.status not in (None, 0, 1, 3):
@@ -96,22 +96,25 @@ def auth_probes(session: Session) -> None:
     """AUTH-2 (wrong password), AUTH-3 (missing, garbage, tampered, alg none, wrong scheme), AUTH-4."""
     target = session.target
     wrong = WRONG_PASSWORD if WRONG_PASSWORD != target.password else WRONG_PASSWORD + "-2"
-    exchange, answer = session.call(
-        LOGIN_OPERATION, {"userId": target.user_id, "password": wrong}, purpose="login with a wrong password"
+    session.call(
+        LOGIN_OPERATION,
+        {"userId": target.user_id, "password": wrong},
+        intent=WrongPassword(purpose="login with a wrong password"),
     )
-    session.record(exchange, [expect_login_refused(answer, session.profile)])
 
     body = {"RegNo": target.reg_no}
     for purpose, authorization in forged_authorizations(session.token):
-        exchange, answer = session.call(BILL_OPERATION, body, authorization=authorization, purpose=purpose)
-        session.record(exchange, [expect_auth_failure("AUTH-3", 1, answer, session.profile)])
+        intent = ForgedToken(variant=purpose, purpose=purpose)
+        session.call(BILL_OPERATION, body, authorization=authorization, intent=intent)
 
     if target.expired_token:
         session.recorder.redactor.add_token(target.expired_token, "${HIS_EXPIRED_TOKEN}")
-        exchange, answer = session.call(
-            BILL_OPERATION, body, authorization=f"Bearer {target.expired_token}", purpose="an expired token"
+        session.call(
+            BILL_OPERATION,
+            body,
+            authorization=f"Bearer {target.expired_token}",
+            intent=ExpiredToken(purpose="an expired token"),
         )
-        session.record(exchange, [expect_auth_failure("AUTH-4", 3, answer, session.profile)])
     else:
         session.recorder.skip(
             ["AUTH-4"], "no expired token at hand: pass --expired-token JWT (automatic with --mock)"
@@ -152,13 +155,13 @@ def input_probes(session: Session, operation_ids: list[str]) -> None:
     """INP-1 on each operation (malformed, empty, non-object, wrong types, missing fields); INP-2."""
     for operation_id in operation_ids:
         valid = valid_body(session, operation_id)
-        for purpose, raw, body in invalid_bodies(session, operation_id, valid):
-            exchange, answer = session.call(operation_id, body, raw_body=raw, purpose=purpose)
-            session.record(exchange, [expect_invalid_input(exchange, answer, session.profile)])
-    exchange, answer = session.call(
-        BILL_OPERATION, {"RegNo": UNKNOWN_REG_NO}, purpose="a registration number that cannot exist"
+        for intent, raw, body in invalid_bodies(session, operation_id, valid):
+            session.call(operation_id, body, raw_body=raw, intent=intent)
+    session.call(
+        BILL_OPERATION,
+        {"RegNo": UNKNOWN_REG_NO},
+        intent=UnknownRegistration(purpose="a registration number that cannot exist"),
     )
-    session.record(exchange, [expect_unknown_registration(answer, session.profile)])
 
 
 def valid_body(session: Session, operation_id: str) -> dict[str, Any]:
@@ -196,29 +199,54 @@ def settle_body(
 
 def invalid_bodies(
     session: Session, operation_id: str, valid: dict[str, Any]
-) -> Iterator[tuple[str, bytes | None, Any]]:
-    """(purpose, raw bytes or None, JSON body) of requests that INP-1 says must answer status 5."""
+) -> Iterator[tuple[InvalidInput, bytes | None, Any]]:
+    """(intent, raw bytes or None, JSON body) of requests INP-1 judges: status 5, or for edge input
+    at least no status 0 and no 5xx."""
+
+    def invalid(kind: InputKind, purpose: str, name: str = "") -> InvalidInput:
+        return InvalidInput(kind=kind, field=name, purpose=purpose)
+
     first = json.dumps(valid, ensure_ascii=False)
-    yield "malformed JSON (cut in the middle)", first[: max(1, len(first) // 2)].encode(), None
-    yield "an empty body", b"", None
-    yield "a JSON array instead of an object", json.dumps([valid], ensure_ascii=False).encode(), None
-    yield "a JSON string instead of an object", b'"' + first.replace('"', "'").encode() + b'"', None
+    yield (
+        invalid(InputKind.MALFORMED_JSON, "malformed JSON (cut in the middle)"),
+        first[: max(1, len(first) // 2)].encode(),
+        None,
+    )
+    yield invalid(InputKind.EMPTY_BODY, "an empty body"), b"", None
+    array = json.dumps([valid], ensure_ascii=False).encode()
+    yield invalid(InputKind.NON_OBJECT, "a JSON array instead of an object"), array, None
+    string = b'"' + first.replace('"', "'").encode() + b'"'
+    yield invalid(InputKind.NON_OBJECT, "a JSON string instead of an object"), string, None
     schema = session.contract.request_schema(operation_id)
     required = [name for name in schema.get("required", []) if isinstance(name, str)]
     if required:
+        name = required[0]
         # Python's json (and so many hand-rolled servers) reads NaN; JSON has no such literal.
-        nan_body = json.dumps({**valid, required[0]: float("nan")}, ensure_ascii=False)
-        yield f"a NaN literal for {required[0]} (not JSON, RFC 8259)", nan_body.encode(), None
+        nan_body = json.dumps({**valid, name: float("nan")}, ensure_ascii=False)
+        yield (
+            invalid(InputKind.NAN_LITERAL, f"a NaN literal for {name} (not JSON, RFC 8259)", name),
+            (nan_body.encode()),
+            None,
+        )
         # The escape of a lone UTF-16 surrogate: valid JSON syntax, but no Unicode text (RFC 8259
-        # 8.2); servers that decode it crash when they encode it again (a 5xx) instead of status 5.
-        surrogate_body = json.dumps({**valid, required[0]: "\ud800"}, ensure_ascii=True)
-        yield f"a lone surrogate (\\ud800) in {required[0]}", surrogate_body.encode(), None
+        # 8.2); servers that decode it crash when they encode it again (a 5xx). Edge input.
+        surrogate_body = json.dumps({**valid, name: "\ud800"}, ensure_ascii=True)
+        yield (
+            invalid(InputKind.LONE_SURROGATE, f"a lone surrogate (\\ud800) in {name}", name),
+            (surrogate_body.encode()),
+            None,
+        )
+        # Edge input the document does not settle: an empty required string, a 4 KiB value.
+        yield invalid(InputKind.EMPTY_STRING, f"{name} is an empty string", name), None, {**valid, name: ""}
+        long_purpose = f"{name} is {len(LONG_VALUE)} characters long"
+        yield invalid(InputKind.LONG_STRING, long_purpose, name), None, {**valid, name: LONG_VALUE}
     for name in required:
         missing = {key: value for key, value in valid.items() if key != name}
-        yield f"required field {name} missing", None, missing
+        yield invalid(InputKind.MISSING_FIELD, f"required field {name} missing", name), None, missing
     for name in required[:3]:
         for label, wrong in WRONG_TYPES:
-            yield f"{name} is {label}, not a string", None, {**valid, name: wrong}
+            purpose = f"{name} is {label}, not a string"
+            yield invalid(InputKind.WRONG_TYPE, purpose, name), None, {**valid, name: wrong}
 
 
 def _b64(data: bytes) -> str:

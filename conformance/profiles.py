@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.errors import UsageError
+from his_contract import Basis, Rule
 
 
 @dataclass(slots=True, frozen=True)
@@ -27,12 +28,13 @@ class Profile:
     accepts_numeric_string_status: bool = False
     # FeeCat's child list spelled `Items` (the document's table) instead of `items` (its example).
     accepts_capitalised_items: bool = False
-    # SEM-1..5 findings are warnings that do not fail the run.
-    semantics_are_warnings: bool = False
+    # Rule groups whose findings are only advice in this profile (lenient: the bill arithmetic,
+    # SEM-1..5, is reported but does not fail the run).
+    advice_groups: frozenset[str] = frozenset()
 
-    def is_warning(self, rule_id: str) -> bool:
-        """Whether a finding under `rule_id` is only a warning in this profile."""
-        return self.semantics_are_warnings and rule_id.startswith("SEM-")
+    def basis_for(self, rule: Rule, basis: Basis) -> Basis:
+        """The basis of a finding of `rule` under this profile: the one place a profile demotes one."""
+        return Basis.ADVICE if rule.group in self.advice_groups else basis
 
 
 STRICT = Profile(name="strict")
@@ -43,7 +45,7 @@ LENIENT = Profile(
     accepts_text_plain_error_envelope=True,
     accepts_numeric_string_status=True,
     accepts_capitalised_items=True,
-    semantics_are_warnings=True,
+    advice_groups=frozenset({"semantics"}),
 )
 PROFILES = {profile.name: profile for profile in (STRICT, LENIENT)}
 

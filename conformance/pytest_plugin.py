@@ -33,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--his-seed", type=int, default=0, help="Seed of the fuzzer.")
     group.addoption("--his-max-requests", type=int, default=None, help="Request budget of the run.")
     group.addoption("--his-rate-limit", type=float, default=None, help="At most this many requests/s.")
+    group.addoption(
+        "--his-fail-on", default="document", choices=("document", "advice"), help="What fails a rule test."
+    )
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +52,7 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
         run_conformance,
     )
     from conformance.target import Options, open_target
+    from his_contract import Basis
 
     option = request.config.getoption
     options = Options(
@@ -92,6 +96,9 @@ def his_conformance(request: pytest.FixtureRequest) -> Iterator[Recorder]:
         )
         profile = get_profile(option("--his-profile"))
         with open_target(options, profile.name, progress) as target:
-            yield run_conformance(target, profile, limits, progress=progress, mock=options.mock)
+            fail_on = Basis(option("--his-fail-on"))
+            yield run_conformance(
+                target, profile, limits, progress=progress, mock=options.mock, fail_on=fail_on
+            )
     except ConformanceError as error:
         pytest.exit(f"his-conformance: error: {error}", returncode=2)

@@ -1,7 +1,9 @@
 """Reports of a run: the console summary, JUnit XML (one test case per rule), and JSON.
 
 The HTML page lives in `conformance.html_report`. Every format reads the same redacted
-`Recorder`, so none of them can leak a secret the others hide.
+`Recorder`, so none of them can leak a secret the others hide. Every format shows document
+findings (failures) apart from advice (the kit's reading beyond the document), and each
+distinct finding once with the count of identical ones; the JSON lists every finding.
 """
 
 from __future__ import annotations
@@ -11,18 +13,39 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from conformance.results import Finding, Outcome, Recorder, RuleResult
+from conformance.findings import Finding
+from conformance.results import Outcome, Recorder, RuleResult
+from his_contract import Basis
 
-_MARK = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.WARNING: "WARN", Outcome.SKIPPED: "SKIP"}
+_MARK = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ADVICE: "ADVC", Outcome.SKIPPED: "SKIP"}
+# A 4 KiB probe body makes a curl line of 4 KiB: text reports cut it, JSON and HTML keep it whole.
+_CURL_LIMIT = 1000
+ADVICE_HEADING = "Advice: the kit's reading beyond the document"
+
+
+def advice_note(recorder: Recorder) -> str:
+    """What advice means for this run's verdict."""
+    if recorder.info.fail_on is Basis.ADVICE:
+        return "--fail-on advice: advice fails the run"
+    return "shown and counted, not a failure (--fail-on advice makes it one)"
 
 
 def verdict_line(recorder: Recorder) -> str:
     counts = _counts(recorder)
     word = "NOT CONFORMANT" if recorder.failed else "CONFORMANT"
     return (
-        f"{word}: {counts[Outcome.FAILED]} rule(s) failed, {counts[Outcome.WARNING]} warning(s),"
+        f"{word}: {counts[Outcome.FAILED]} rule(s) failed,"
+        f" {counts[Outcome.ADVICE]} with advice only ({recorder.advice_findings} advice finding(s)),"
         f" {counts[Outcome.PASSED]} passed, {counts[Outcome.SKIPPED]} skipped"
         f" ({recorder.requests_sent} requests in {recorder.duration:.1f} s)"
+    )
+
+
+def findings_text(result: RuleResult, basis: Basis) -> str:
+    """The distinct findings of one rule and basis, numbered, identical ones counted."""
+    return "\n".join(
+        finding_text(finding, number, count)
+        for number, (finding, count) in enumerate(result.distinct(basis), 1)
     )
 
 
@@ -35,16 +58,18 @@ def console_summary(recorder: Recorder) -> str:
             group = result.rule.group
             lines.append(f"  {group}")
         lines.append(f"    {_MARK[result.outcome]}  {result.rule.id:<7} {_detail(result)}")
-    problems = [r for r in recorder.results.values() if r.outcome in (Outcome.FAILED, Outcome.WARNING)]
-    for result in problems:
-        lines.append("")
-        head = "WARNING" if result.outcome is Outcome.WARNING else "FAILED"
-        lines.append(f"{head} {result.rule.id}: {result.rule.title}")
-        for number, finding in enumerate(result.findings, 1):
-            lines.extend("  " + line for line in finding_text(finding, number).splitlines())
-        hidden = result.failed + result.warned - len(result.findings)
-        if hidden > 0:
-            lines.append(f"  ... and {hidden} more occurrence(s) of {result.rule.id}")
+    for result in recorder.results.values():
+        if result.failed:
+            lines.append("")
+            lines.append(f"FAILED {result.rule.id}: {result.rule.title}")
+            lines.extend("  " + line for line in findings_text(result, Basis.DOCUMENT).splitlines())
+    advised = [result for result in recorder.results.values() if result.advised]
+    if advised:
+        lines += ["", f"{ADVICE_HEADING} ({advice_note(recorder)}):"]
+        for result in advised:
+            lines.append("")
+            lines.append(f"ADVICE {result.rule.id}: {result.rule.title}")
+            lines.extend("  " + line for line in findings_text(result, Basis.ADVICE).splitlines())
     for note in recorder.notes:
         lines.append(f"note: {note}")
     lines.append("")
@@ -52,20 +77,24 @@ def console_summary(recorder: Recorder) -> str:
     return "\n".join(lines)
 
 
-def finding_text(finding: Finding, number: int = 1) -> str:
+def finding_text(finding: Finding, number: int = 1, count: int = 1) -> str:
     """One finding as a person reads it: expectation, what came back, the request, how to reproduce."""
+    view = finding.view
+    head = f"#{number} {finding.operation_id}: {view.purpose}" if view.purpose else f"#{number}"
+    if count > 1:
+        head += f" ({count} identical findings: the same rule, operation and kind of breakage)"
     lines = [
-        f"#{number} {finding.operation_id}: {finding.purpose}" if finding.purpose else f"#{number}",
+        head,
         f"  Expected: {finding.expected}",
-        f"  Received: {finding.received or finding.response_line}",
-        f"  Request:  {finding.request_line}",
+        f"  Received: {finding.received or view.response_line}",
+        f"  Request:  {view.request_line}",
     ]
-    if finding.request_body:
-        lines.append(f"            {_one_line(finding.request_body, 200)}")
-    lines.append(f"  Response: {finding.response_line}")
-    if finding.response_body:
-        lines.append(f"            {_one_line(finding.response_body, 300)}")
-    lines.append(f"  Reproduce: {finding.curl}")
+    if view.request_body:
+        lines.append(f"            {_one_line(view.request_body, 200)}")
+    lines.append(f"  Response: {view.response_line}")
+    if view.response_body:
+        lines.append(f"            {_one_line(view.response_body, 300)}")
+    lines.append(f"  Reproduce: {_curl(view.curl)}")
     return "\n".join(lines)
 
 
@@ -76,7 +105,7 @@ def write_junit(recorder: Recorder, path: Path) -> None:
         "testsuite",
         name="his-conformance",
         tests=str(len(recorder.results)),
-        failures=str(counts[Outcome.FAILED]),
+        failures=str(sum(1 for result in recorder.results.values() if recorder.failing(result))),
         errors="0",
         skipped=str(counts[Outcome.SKIPPED]),
         time=f"{recorder.duration:.3f}",
@@ -92,16 +121,20 @@ def write_junit(recorder: Recorder, path: Path) -> None:
             name=f"{result.rule.id} {result.rule.title}",
             time="0",
         )
-        body = "\n\n".join(finding_text(f, n) for n, f in enumerate(result.findings, 1))
-        if result.outcome is Outcome.FAILED:
-            first = result.findings[0] if result.findings else None
-            message = f"{result.rule.id}: {first.received if first else 'failed'}"
+        failing = recorder.failing(result)
+        if failing:
+            basis = Basis.DOCUMENT if result.failed else Basis.ADVICE
+            first = result.distinct(basis)[0][0]
+            message = f"{result.rule.id}: {first.received or 'failed'}"
             failure = ET.SubElement(case, "failure", message=message[:500], type=result.rule.id)
-            failure.text = body
+            failure.text = findings_text(result, basis)
         elif result.outcome is Outcome.SKIPPED:
             ET.SubElement(case, "skipped", message=result.skip_reason)
-        elif result.outcome is Outcome.WARNING:
-            ET.SubElement(case, "system-out").text = f"warnings (profile {recorder.info.profile}):\n\n{body}"
+        if result.advised and not (failing and not result.failed):
+            advice = findings_text(result, Basis.ADVICE)
+            ET.SubElement(
+                case, "system-out"
+            ).text = f"{ADVICE_HEADING} ({advice_note(recorder)}):\n\n{advice}"
     root = ET.Element("testsuites")
     root.append(suite)
     tree = ET.ElementTree(root)
@@ -120,7 +153,11 @@ def as_json(recorder: Recorder) -> dict[str, Any]:
         "requests": recorder.requests_sent,
         "duration_seconds": round(recorder.duration, 3),
         "notes": list(recorder.notes),
-        "summary": {outcome.value: count for outcome, count in _counts(recorder).items()},
+        "fail_on": recorder.info.fail_on.value,
+        "summary": {
+            **{outcome.value: count for outcome, count in _counts(recorder).items()},
+            "advice_findings": recorder.advice_findings,
+        },
         "rules": [
             {
                 "id": result.rule.id,
@@ -130,7 +167,8 @@ def as_json(recorder: Recorder) -> dict[str, Any]:
                 "checks": result.checks,
                 "passed": result.passed,
                 "failed": result.failed,
-                "warnings": result.warned,
+                "advice": result.advised,
+                "severity": result.rule.severity.value,
                 "skip_reason": result.skip_reason if result.outcome is Outcome.SKIPPED else None,
                 "findings": [finding.as_dict() for finding in result.findings],
             }
@@ -170,9 +208,18 @@ def _detail(result: RuleResult) -> str:
     text = f"{result.passed}/{result.checks} checks passed"
     if result.failed:
         text += f", {result.failed} failed"
-    if result.warned:
-        text += f", {result.warned} warning(s)"
+    if result.advised:
+        text += f", {result.advised} advice"
     return text
+
+
+def _curl(curl: str) -> str:
+    if len(curl) <= _CURL_LIMIT:
+        return curl
+    return (
+        curl[:_CURL_LIMIT]
+        + f"… ({len(curl) - _CURL_LIMIT} more characters: the full command is in --json and --report)"
+    )
 
 
 def _one_line(text: str, limit: int) -> str:

@@ -14,17 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.contract import BILL_OPERATION, LOGIN_OPERATION, SETTLEMENT_OPERATION, Contract
-from conformance.errors import BudgetExhausted, ServerStopped, UsageError
-from conformance.flows import SETTLEMENT_RULES, settlement_flow
+from conformance.errors import RunStopped, UsageError
+from conformance.flows import SETTLEMENT_GROUP, settlement_flow
 from conformance.fuzz import fuzz_operation, fuzzable_operations
 from conformance.http import Transport
-from conformance.probes import RunAborted, auth_probes, fetch_bill, input_probes, login
+from conformance.probes import auth_probes, fetch_bill, input_probes, login
 from conformance.profiles import Profile
 from conformance.redact import Redactor
 from conformance.results import Recorder, RunInfo
 from conformance.session import Session
 from conformance.target import Target
-from his_contract import load_spec
+from his_contract import Basis, load_spec
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIMEOUT = 10.0
@@ -65,6 +65,7 @@ def run_conformance(
     *,
     progress: Callable[[str], None] = print,
     mock: bool = False,
+    fail_on: Basis = Basis.DOCUMENT,
 ) -> Recorder:
     """Check the deployment at `target.base_url`; returns the per-rule results."""
     contract = Contract(load_spec())
@@ -86,12 +87,13 @@ def run_conformance(
         timeout=limits.timeout,
         allow_settlement=target.allow_settlement,
         mock=mock,
+        fail_on=fail_on,
     )
     recorder = Recorder(dict(contract.spec.rules), profile, redactor, info)
     session = Session(contract, profile, transport, recorder, target, progress)
     try:
         _phases(session, limits)
-    except (BudgetExhausted, ServerStopped, RunAborted) as stop:
+    except RunStopped as stop:
         recorder.note(f"the run ended early: {stop}")
         for result in recorder.results.values():
             if not result.checks:
@@ -122,7 +124,9 @@ def _phases(session: Session, limits: Limits) -> None:
         settlement_flow(session, bill)
         input_probes(session, [SETTLEMENT_OPERATION])
     else:
-        session.recorder.skip(SETTLEMENT_RULES, "read-only run: pass --allow-settlement to check settlement")
+        session.recorder.skip_group(
+            SETTLEMENT_GROUP, "read-only run: pass --allow-settlement to check settlement"
+        )
 
     if limits.max_examples == 0:
         progress("fuzzing off (--max-examples 0)")

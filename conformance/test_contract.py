@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.report import finding_text
+from conformance.report import ADVICE_HEADING, advice_note, findings_text
 from conformance.results import Outcome, Recorder
-from his_contract import load_spec
+from his_contract import Basis, load_spec
 
 RULE_IDS = list(load_spec().rules)
 
@@ -16,6 +16,9 @@ def test_rule(rule_id: str, his_conformance: Recorder) -> None:
     result = his_conformance.results[rule_id]
     if result.outcome is Outcome.SKIPPED:
         pytest.skip(f"{rule_id}: {result.skip_reason}")
-    if result.outcome is Outcome.FAILED:
-        findings = "\n\n".join(finding_text(finding, n) for n, finding in enumerate(result.findings, 1))
-        pytest.fail(f"{rule_id}: {result.rule.title}\n\n{findings}", pytrace=False)
+    if result.advised:
+        # Shown with the test's captured output (pytest -rA); a failure only with --his-fail-on advice.
+        print(f"{ADVICE_HEADING} ({advice_note(his_conformance)}):\n{findings_text(result, Basis.ADVICE)}")
+    if his_conformance.failing(result):
+        basis = Basis.DOCUMENT if result.failed else Basis.ADVICE
+        pytest.fail(f"{rule_id}: {result.rule.title}\n\n{findings_text(result, basis)}", pytrace=False)

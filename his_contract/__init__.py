@@ -10,9 +10,11 @@ from his_contract.errors import HisContractError, SpecError
 from his_contract.money import AMOUNT_TOLERANCE, format_amount, parse_amount
 from his_contract.semantics import SemanticViolation, check_bill, check_receipt
 from his_contract.spec import (
+    Basis,
     ErrorCode,
     Operation,
     Rule,
+    Severity,
     Spec,
     load_spec,
     spec_path,
@@ -20,11 +22,13 @@ from his_contract.spec import (
 
 __all__ = [
     "AMOUNT_TOLERANCE",
+    "Basis",
     "ErrorCode",
     "HisContractError",
     "Operation",
     "Rule",
     "SemanticViolation",
+    "Severity",
     "Spec",
     "SpecError",
     "check_bill",

@@ -8,6 +8,7 @@ cannot be read is skipped, so one defect is reported once, under the rule that o
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,8 @@ from typing import Any
 from his_contract.money import AMOUNT_TOLERANCE, parse_amount, within_tolerance
 
 SELF_PAY_FEE_TYPE = "自费"
+# FeeCat's child list: the example (and the contract) spells it `items`, the document's table `Items`.
+ITEMS_KEY, TABLE_ITEMS_KEY = "items", "Items"
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,9 +43,21 @@ def check_receipt(receipt: Mapping[str, Any]) -> list[SemanticViolation]:
 
 
 def fee_items(category: Mapping[str, Any]) -> list[Any]:
-    """The items of a FeeCat; the table spells the key `Items`, the example `items`."""
-    items = category.get("items", category.get("Items"))
+    """The items of a FeeCat, under either spelling: the arithmetic is SEM-*'s, the spelling SCH-1's."""
+    items = category.get(ITEMS_KEY, category.get(TABLE_ITEMS_KEY))
     return items if isinstance(items, list) else []
+
+
+def with_documented_items(payload: Any) -> Any:
+    """A copy of a bill whose FeeCats spell `Items` as `items` (what the lenient profile accepts)."""
+    if not isinstance(payload, Mapping):
+        return payload
+    copied = copy.deepcopy(dict(payload))
+    for detail in _list(copied.get("FeeDetail")):
+        for category in _list(detail.get("FeeCat") if isinstance(detail, Mapping) else None):
+            if isinstance(category, dict) and TABLE_ITEMS_KEY in category and ITEMS_KEY not in category:
+                category[ITEMS_KEY] = category.pop(TABLE_ITEMS_KEY)
+    return copied
 
 
 def iter_fee_items(bill: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:

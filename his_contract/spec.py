@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,35 @@ class ErrorCode:
     when: str
 
 
+class Basis(StrEnum):
+    """Why a finding matters (CONTRACT.md, "What makes a failure"): only `document` fails a run by default."""
+
+    DOCUMENT = "document"  # breaks the document, or loses money / lets someone in
+    ADVICE = "advice"  # the kit's reading beyond the document (recommended codes, stricter formats)
+
+
+class Severity(StrEnum):
+    """How bad a broken rule is, by its group (`x-his-rule-groups`); ordered from worst."""
+
+    CRITICAL = "critical"  # lets someone in or loses money
+    HIGH = "high"  # clients misread the answer
+    MEDIUM = "medium"
+    LOW = "low"
+
+
 @dataclass(slots=True, frozen=True)
 class Rule:
-    """One rule of `x-his-rules` (the ids of CONTRACT.md)."""
+    """One rule of `x-his-rules` (the ids of CONTRACT.md), with its group's severity and default basis.
+
+    `basis` is what a finding of the rule is unless its check says otherwise (INP-1 calls a
+    non-5 answer to edge input advice); the mock judges client rules with the same vocabulary.
+    """
 
     id: str
     group: str
     title: str
+    severity: Severity = Severity.MEDIUM
+    basis: Basis = Basis.DOCUMENT
 
 
 @dataclass(slots=True, frozen=True)
@@ -186,4 +209,22 @@ def _read_rules(document: Mapping[str, Any]) -> dict[str, Rule]:
     entries = document.get("x-his-rules")
     if not isinstance(entries, list) or not entries:
         raise SpecError("the spec lacks the rule catalogue `x-his-rules`")
-    return {e["id"]: Rule(e["id"], e["group"], e["title"]) for e in entries}
+    groups = _read_rule_groups(document)
+    rules: dict[str, Rule] = {}
+    for entry in entries:
+        group = groups.get(entry["group"], {})
+        try:
+            severity = Severity(entry.get("severity", group.get("severity", Severity.MEDIUM)))
+            basis = Basis(entry.get("basis", group.get("basis", Basis.DOCUMENT)))
+        except ValueError as exc:
+            raise SpecError(f"rule {entry['id']} of `x-his-rules`: {exc}") from exc
+        rules[entry["id"]] = Rule(entry["id"], entry["group"], entry["title"], severity, basis)
+    return rules
+
+
+def _read_rule_groups(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """`x-his-rule-groups`: per group its severity and the default basis of its rules."""
+    entries = document.get("x-his-rule-groups", [])
+    if not isinstance(entries, list):
+        raise SpecError("`x-his-rule-groups` must be a list of {group, severity, basis}")
+    return {e["group"]: e for e in entries if isinstance(e, Mapping) and "group" in e}

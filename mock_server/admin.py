@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from mock_server.errors import FixturesError, StoreError
-from mock_server.faults import FaultError, parse_fault
+from mock_server.errors import FaultError, FixturesError, StoreError
+from mock_server.faults import parse_fault
 from mock_server.fixtures import parse_registrations
 from mock_server.flavors import utf8
 from mock_server.service import HisMock

@@ -5,6 +5,8 @@ MockError                  root of everything his-mock raises
 ├── FixturesError          a fixtures file or an admin upload is unreadable or inconsistent
 ├── StoreError             the database cannot be opened or used
 ├── SharedMemoryFull       a document does not fit the memory shared by the workers
+├── FaultError             an admin fault request cannot be honoured (unknown kind, bad numbers)
+├── SettlementConflict     the database refused a second settlement of a bill (someone was first)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
     ├── TokenInvalid       status 1 签名错误
@@ -33,6 +35,14 @@ class StoreError(MockError):
 
 class SharedMemoryFull(MockError):
     """A document for the memory shared by the worker processes is larger than its fixed size."""
+
+
+class FaultError(MockError):
+    """A fault request that cannot be honoured (unknown operation or kind, bad numbers)."""
+
+
+class SettlementConflict(MockError):
+    """The database refused a second settlement for a bill or a payment (someone else was first)."""
 
 
 class ApiError(MockError):

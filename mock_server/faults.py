@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from mock_server.errors import MockError, SharedMemoryFull
+from mock_server.errors import FaultError, SharedMemoryFull
 from mock_server.shared import SharedJson
 
 KINDS = ("status", "delay", "http500", "drop")
@@ -24,10 +24,6 @@ CANONICAL_OPERATION = {"getUnpayBillByDoctorAlias": "getUnSettleBillByDoctor"}
 def canonical_operation(operation_id: str) -> str:
     """The operation whose faults a call of `operation_id` takes."""
     return CANONICAL_OPERATION.get(operation_id, operation_id)
-
-
-class FaultError(MockError):
-    """A fault request that cannot be honoured (unknown operation or kind, bad numbers)."""
 
 
 @dataclass(slots=True, frozen=True)

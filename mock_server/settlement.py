@@ -14,8 +14,8 @@ from typing import Any
 
 from his_contract import format_amount, parse_amount
 from his_contract.receipts import Hospital, Place, dispenses_drugs, receipt_from_bill
-from mock_server.errors import BusinessError, InvalidInput
-from mock_server.store import Settlement, SettlementConflict, SettleState, Store
+from mock_server.errors import BusinessError, InvalidInput, SettlementConflict
+from mock_server.store import Settlement, SettleState, Store
 
 # Where the patient goes after paying, by fee category (项目大类): the receipt's PhaWin.
 _WINDOWS = {

@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
-from mock_server.errors import StoreError
+from mock_server.errors import SettlementConflict, StoreError
 from mock_server.fixtures import Registration
 from mock_server.shared import SharedCounter
 
@@ -123,10 +123,6 @@ class Settlement:
     check_out_no: str
     receipt_json: str
     created_at: str
-
-
-class SettlementConflict(Exception):
-    """The database refused a second settlement for a bill or a payment (someone else was first)."""
 
 
 def database_url(db: str) -> tuple[str, Path | None]:

@@ -1,0 +1,145 @@
+"""A finding: one rule a deployment broke on one exchange (schemathesis `core/failures.py` in spirit).
+
+A check returns a `Finding` with the raw exchange; the `Recorder` redacts it once, when the
+run ends and every secret is known (`Finding.redacted`), and from then on only the redacted
+`ShownExchange` exists: no report ever sees the raw one. `key` (rule, operation, kind of
+breakage) groups identical findings, so five copies of one defect are counted together and
+never hide a different one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+
+from conformance.http import PROBLEM_TEXT, Exchange
+from conformance.redact import Redactor
+from his_contract import Basis, Severity
+
+_BODY_PREVIEW = 2000
+
+
+@dataclass(slots=True, frozen=True)
+class ShownExchange:
+    """The request and response of a finding as reports show them: redacted, bodies cut to a preview."""
+
+    operation_id: str
+    purpose: str
+    request_line: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: str
+    response_line: str
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: str
+    curl: str
+
+    @classmethod
+    def of(cls, exchange: Exchange, redact: Redactor) -> ShownExchange:
+        request, response = exchange.request, exchange.response
+        if response is None:
+            response_line = f"(no response: {PROBLEM_TEXT[exchange.problem]})" if exchange.problem else ""
+            response_headers: list[tuple[str, str]] = []
+            response_body = ""
+        else:
+            response_line = f"HTTP {response.status} {response.reason}".rstrip()
+            if exchange.problem is not None:
+                response_line += f" ({PROBLEM_TEXT[exchange.problem]})"
+            response_headers = redact.headers(response.headers)
+            response_body = _preview(redact.body(response.body))
+        return cls(
+            operation_id=exchange.operation_id,
+            purpose=redact.text(exchange.purpose),
+            request_line=f"{request.method} {redact.text(request.url)}",
+            request_headers=tuple(redact.headers(request.headers)),
+            request_body=_preview(redact.body(request.body)),
+            response_line=response_line,
+            response_headers=tuple(response_headers),
+            response_body=response_body,
+            curl=redact.curl(request),
+        )
+
+
+@dataclass(slots=True, frozen=True)
+class Finding:
+    """A rule broken on one exchange: what the rule expects, what came back, and why it matters."""
+
+    rule_id: str
+    basis: Basis
+    severity: Severity
+    title: str  # the rule's title (x-his-rules)
+    expected: str
+    received: str
+    kind: str  # the kind of breakage, e.g. "content-type", "status-not-5", "response.SumFund: type"
+    operation_id: str
+    exchange: Exchange | None  # the raw exchange until the run ends; None once redacted
+    shown: ShownExchange | None = None  # the redacted exchange, for reports
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Findings with the same key are copies of one defect."""
+        return (self.rule_id, self.operation_id, self.kind)
+
+    @property
+    def document(self) -> bool:
+        return self.basis is Basis.DOCUMENT
+
+    @property
+    def view(self) -> ShownExchange:
+        """The redacted exchange (only after the `Recorder` has finished the run)."""
+        if self.shown is None:
+            raise RuntimeError("a finding is shown only after redaction (Recorder.finish)")
+        return self.shown
+
+    def redacted(self, redact: Redactor) -> Finding:
+        """This finding with its exchange redacted and the raw one dropped."""
+        if self.exchange is None:
+            return self
+        return dataclasses.replace(
+            self,
+            expected=redact.text(self.expected),
+            received=redact.text(self.received),
+            exchange=None,
+            shown=ShownExchange.of(self.exchange, redact),
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        view = self.view
+        return {
+            "rule": self.rule_id,
+            "basis": self.basis.value,
+            "severity": self.severity.value,
+            "kind": self.kind,
+            "title": self.title,
+            "expected": self.expected,
+            "received": self.received,
+            "operation": self.operation_id,
+            "purpose": view.purpose,
+            "request": {
+                "line": view.request_line,
+                "headers": dict(view.request_headers),
+                "body": view.request_body,
+            },
+            "response": {
+                "line": view.response_line,
+                "headers": dict(view.response_headers),
+                "body": view.response_body,
+            },
+            "curl": view.curl,
+        }
+
+
+def distinct(findings: list[Finding]) -> list[tuple[Finding, int]]:
+    """Each distinct finding (the first of its key) with how many identical ones there were, in order."""
+    first: dict[tuple[str, str, str], Finding] = {}
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for finding in findings:
+        first.setdefault(finding.key, finding)
+        counts[finding.key] += 1
+    return [(finding, counts[key]) for key, finding in first.items()]
+
+
+def _preview(text: str) -> str:
+    if len(text) <= _BODY_PREVIEW:
+        return text
+    return text[:_BODY_PREVIEW] + f"… ({len(text) - _BODY_PREVIEW} more characters)"
