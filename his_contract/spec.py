@@ -23,6 +23,7 @@ from his_contract.errors import SpecError
 from his_contract.schemas import compile_validator, follow_refs, inline_refs
 
 SPEC_FILENAME = "openapi.yaml"
+CLIENT_GROUP = "client"
 
 
 @dataclass(slots=True, frozen=True)
@@ -108,7 +109,11 @@ class Spec:
         self.text = text
         self.source = source
         self.error_codes = _read_error_codes(document)
-        self.rules = _read_rules(document)
+        rules = _read_rules(document)
+        # `rules` are what a deployment keeps (the conformance suite's rules); the group `client` ones
+        # are what a client of the HIS keeps, judged by his-mock over the calls it receives.
+        self.rules = {rule_id: rule for rule_id, rule in rules.items() if rule.group != CLIENT_GROUP}
+        self.client_rules = {rule_id: rule for rule_id, rule in rules.items() if rule.group == CLIENT_GROUP}
         self.operations = _read_operations(document)
         self._validators: dict[str, Validator] = {}
 

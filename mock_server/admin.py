@@ -14,11 +14,13 @@ from typing import Any
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from mock_server.client_report import FORMATS, as_html, as_json, as_junit, build_report, calls_from_journal
 from mock_server.errors import FaultError, FixturesError, StoreError
 from mock_server.faults import parse_fault
 from mock_server.fixtures import parse_registrations
 from mock_server.flavors import utf8
-from mock_server.service import HisMock
+from mock_server.scenarios import SCENARIOS, parse_arm_request
+from mock_server.service import HisMock, arm
 from mock_server.validation import find_lone_surrogate
 
 PREFIX = "/__admin"
@@ -57,6 +59,9 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
                     "POST /__admin/faults",
                     "DELETE /__admin/faults",
                     "POST /__admin/token",
+                    "GET /__admin/scenarios",
+                    "POST /__admin/scenarios",
+                    "GET /__admin/report?format=json|junit|html",
                 ]
             }
         )
@@ -134,6 +139,35 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
     def clear_faults() -> Response:
         mock.faults.clear()
         return _json({"cleared": True})
+
+    @admin.get("/scenarios")
+    def list_scenarios() -> Response:
+        pending = sorted({fault.scenario for fault in mock.faults.pending() if fault.scenario})
+        return _json({"scenarios": [s.as_dict() for s in SCENARIOS.values()], "armed": pending})
+
+    @admin.post("/scenarios")
+    def arm_scenario() -> Response:
+        data = _body()
+        if isinstance(data, Response):
+            return data
+        try:
+            scenario, values = parse_arm_request(data)
+            faults = arm(mock, scenario, values)
+        except FaultError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"armed": scenario.name, "values": values, "faults": [asdict(f) for f in faults]}, 201)
+
+    @admin.get("/report")
+    def client_report() -> Response:
+        output = request.args.get("format", "json")
+        if output not in FORMATS:
+            return _json({"error": f"`format` must be one of {', '.join(FORMATS)}; got {output!r}"}, 400)
+        report = build_report(calls_from_journal(mock.journal.entries()), mock.spec)
+        if output == "junit":
+            return Response(as_junit(report), content_type="application/xml; charset=utf-8")
+        if output == "html":
+            return Response(utf8(as_html(report)), content_type="text/html; charset=utf-8")
+        return _json(as_json(report))
 
     @admin.post("/token")
     def mint_token() -> Response:

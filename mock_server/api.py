@@ -19,12 +19,22 @@ from typing import Any
 from flask import Flask, Request, Response, request
 
 from his_contract import Spec
+from his_contract.client_rules import token_subject
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
-from mock_server.errors import ApiError, BusinessError, InvalidInput
-from mock_server.faults import Fault, canonical_operation
+from mock_server.client_report import answer_facts
+from mock_server.errors import ApiError, BusinessError, InvalidInput, TokenExpired, TokenInvalid
+from mock_server.faults import (
+    CHANGE_BILL,
+    EXPIRE_TOKEN,
+    HTTP503,
+    Fault,
+    canonical_operation,
+    token_fingerprint,
+)
 from mock_server.flavors import success_prefix
 from mock_server.journal import Entry
+from mock_server.scenarios import apply_effect
 from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
 
@@ -38,6 +48,14 @@ HTML_500 = (
     b"<h1>Internal Server Error</h1><p>The server encountered an unexpected condition.</p>"
     b"<hr><address>his-mock (injected fault)</address></body></html>"
 )
+
+# A restarting IIS answers this while the application pool comes back (his-unavailable).
+HTML_503 = (
+    b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>"
+    b"<h1>Service Unavailable</h1><p>HTTP Error 503. The service is unavailable.</p>"
+    b"<hr><address>his-mock (injected fault)</address></body></html>"
+)
+STATUS_ERRORS: dict[int, type[ApiError]] = {1: TokenInvalid, 3: TokenExpired, 6: BusinessError}
 
 
 class HisApi:
@@ -105,20 +123,37 @@ class HisApi:
             status: int | None = None
             msg: str | None = None
             fault = None
+            user: str | None = None
+            answer: dict[str, str] | None = None
+            token = None
             try:
-                fault = None if mock.faults.idle else mock.faults.take(fault_key)
+                # Read the body first so the journal shows it even when the token is refused or a
+                # fault answers instead: the client report judges what the client sent.
+                raw, oversized = _read_body(req)
+                if not mock.faults.idle:
+                    token = token_fingerprint(req.headers.get("Authorization"))
+                    fault = mock.faults.take(fault_key, token=token)
                 early = None if fault is None else self._apply(fault, req)
                 if early is not None:
                     response = early
                 else:
-                    # Read the body first so the journal shows it even when the token is refused.
-                    raw, oversized = _read_body(req)
                     claims = mock.tokens.verify(req.headers.get("Authorization")) if protected else None
+                    user = claims.user_id if claims is not None else None
                     if oversized is not None:
                         raise oversized
                     body = mock.checker.body(operation_id, raw, req.mimetype)
+                    if not protected:
+                        user = body.get("userId")
                     response = handler(body, claims)
                     status = 0
+                    answer = answer_facts(fault_key, response)
+                    if not mock.faults.idle:
+                        after = mock.faults.take(fault_key, when="after", token=token)
+                        if after is not None:
+                            fault = after
+                            response = self._apply_after(after, req, body, response)
+                            if after.kind in ("drop", "http500"):
+                                status = None
             except ApiError as exc:
                 status, msg = exc.status, exc.msg
                 response = mock.flavor.error(exc)
@@ -128,7 +163,12 @@ class HisApi:
                 response = mock.flavor.error(
                     ApiError("未知错误：HIS 模拟服务内部异常", exc.__class__.__name__, status=500)
                 )
-            self._account(req, operation_id, started, response.status_code, status, msg, raw, fault)
+            if user is None and protected:
+                # A refused or expired token still names its user: the client report groups by it.
+                user = token_subject(req.headers.get("Authorization"))
+            self._account(
+                req, operation_id, started, response.status_code, status, msg, raw, fault, user, answer
+            )
             return response
 
         view.__name__ = f"his_{operation_id}"
@@ -140,13 +180,18 @@ class HisApi:
             time.sleep(fault.delay_ms / 1000)
         if fault.kind == "status" and fault.status is not None:
             text = self._status_text.get(fault.status, "未知错误")
-            raise ApiError(
+            where = f"scenario {fault.scenario}" if fault.scenario else "/__admin/faults"
+            # The status's own error class, so the flavor answers it as it answers the real thing.
+            error = STATUS_ERRORS.get(fault.status, ApiError)
+            raise error(
                 f"{text}（注入的故障）",
-                f"fault injected through /__admin/faults: status {fault.status}",
+                f"fault injected through {where}: status {fault.status}",
                 status=fault.status,
             )
         if fault.kind == "http500":
             return Response(HTML_500, status=500, content_type="text/html; charset=utf-8")
+        if fault.kind == HTTP503:
+            return Response(HTML_503, status=503, content_type="text/html; charset=utf-8")
         if fault.kind == "drop":
             connection = req.environ.get("gunicorn.socket") or req.environ.get("werkzeug.socket")
             if isinstance(connection, socket.socket):
@@ -155,6 +200,16 @@ class HisApi:
                 connection.shutdown(socket.SHUT_RDWR)
             return Response(b"", status=500)
         return None
+
+    def _apply_after(self, fault: Fault, req: Request, body: dict[str, Any], response: Response) -> Response:
+        """A fault taken after the call succeeded (its work is done): replace or hold back its answer."""
+        if fault.kind in (EXPIRE_TOKEN, CHANGE_BILL):
+            apply_effect(
+                self.mock, fault, body=body, token=token_fingerprint(req.headers.get("Authorization"))
+            )
+            return response
+        replaced = self._apply(fault, req)
+        return response if replaced is None else replaced
 
     def _account(
         self,
@@ -166,10 +221,12 @@ class HisApi:
         msg: str | None,
         raw: bytes,
         fault: Fault | None,
+        user: str | None,
+        answer: dict[str, str] | None,
     ) -> None:
         """One log line and one journal record per call."""
         elapsed_ms = (time.perf_counter() - started) * 1000
-        injected = "" if fault is None else f" fault={fault.kind}"
+        injected = "" if fault is None else f" fault={fault.describe()}"
         shown_http = "dropped" if fault is not None and fault.kind == "drop" else http_status
         self.access_log.write(
             f"{req.method} {req.path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
@@ -188,7 +245,9 @@ class HisApi:
                 authorization=headers.get("Authorization"),
                 content_type=headers.get("Content-Type"),
                 body=raw,
-                fault=None if fault is None else fault.kind,
+                fault=None if fault is None else fault.describe(),
+                user=user if isinstance(user, str) else None,
+                answer=answer,
             )
         )
 

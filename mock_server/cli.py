@@ -11,10 +11,15 @@ import click
 from mock_server.app import create_app
 from mock_server.errors import MockError
 from mock_server.flavors import FLAVORS
+from mock_server.report_cli import report
+from mock_server.scenarios import SCENARIOS
 from mock_server.service import DEFAULT_DB, HisMock, Settings
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="`his-mock report --url URL` prints the client report of a running mock (see --help there).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0 picks a free port."
@@ -51,6 +56,13 @@ from mock_server.service import DEFAULT_DB, HisMock, Settings
     help="Require `Authorization: Bearer T` on /__admin/.",
 )
 @click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Choice(list(SCENARIOS)),
+    help="Arm a scenario at start-up, with its default timings (repeatable); see GET /__admin/scenarios.",
+)
+@click.option(
     "--no-validate", is_flag=True, hidden=True, help="Skip request schema validation (benchmarks only)."
 )
 def main(
@@ -62,6 +74,7 @@ def main(
     token_ttl: int,
     workers: int,
     admin_token: str | None,
+    scenarios: tuple[str, ...],
     no_validate: bool,
 ) -> None:
     """Run his-mock, a stateful mock of the hospital's HIS outpatient-settlement API."""
@@ -73,6 +86,7 @@ def main(
         token_ttl=token_ttl,
         admin_token=admin_token,
         validate=not no_validate,
+        scenarios=scenarios,
     )
     try:
         mock = HisMock.create(settings)
@@ -95,6 +109,15 @@ def main(
         _fail(exc)
     finally:
         mock.close()
+
+
+def run() -> None:
+    """The `his-mock` command: `his-mock report ...` fetches a running mock's client verdict; anything
+    else runs the mock (kept apart so the mock's own options and arguments stay as they are)."""
+    if sys.argv[1:2] == ["report"]:
+        report.main(sys.argv[2:], prog_name="his-mock report")
+    else:
+        main()
 
 
 def _non_empty(token: str | None) -> str | None:

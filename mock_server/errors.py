@@ -6,6 +6,8 @@ MockError                  root of everything his-mock raises
 ├── StoreError             the database cannot be opened or used
 ├── SharedMemoryFull       a document does not fit the memory shared by the workers
 ├── FaultError             an admin fault request cannot be honoured (unknown kind, bad numbers)
+├── ScenarioError          `--scenario NAME` names no scenario
+├── ReportUnavailable      `his-mock report` cannot fetch or read a mock's client report (exit 2)
 ├── SettlementConflict     the database refused a second settlement of a bill (someone was first)
 └── ApiError               a HIS call answered with an error envelope (status, msg, msgDev)
     ├── InvalidInput       status 5 入参参数错误
@@ -39,6 +41,14 @@ class SharedMemoryFull(MockError):
 
 class FaultError(MockError):
     """A fault request that cannot be honoured (unknown operation or kind, bad numbers)."""
+
+
+class ScenarioError(MockError):
+    """A scenario named at start-up does not exist."""
+
+
+class ReportUnavailable(MockError):
+    """The client report of a mock cannot be fetched or read (no mock at the URL, a wrong admin token)."""
 
 
 class SettlementConflict(MockError):

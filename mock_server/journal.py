@@ -35,6 +35,10 @@ class Entry:
     content_type: str | None
     body: bytes
     fault: str | None = None
+    # Who called (login's userId, the token's sub) and a few facts of the answer (a bill's BILLID and
+    # GRZFJE3): what the client report (`/__admin/report`) judges the client by.
+    user: str | None = None
+    answer: dict[str, str] | None = None
 
 
 class Journal:
@@ -60,6 +64,8 @@ class Journal:
             # The token never sits in shared memory; redacting it costs no more than copying it.
             redact_authorization(entry.authorization),
             entry.content_type,
+            entry.user,
+            entry.answer,
             entry.body,
         )
         record = marshal.dumps(fields)
@@ -72,18 +78,18 @@ class Journal:
         self._ring.append(record)
 
     def entries(self, *, limit: int | None = None) -> list[dict[str, Any]]:
-        """The recorded calls, newest first."""
-        records = self._ring.records()
+        """The recorded calls, newest first; `id` numbers them from 1 since the last clear."""
+        records = self._ring.numbered_records()
         records.reverse()
         if limit is not None:
             records = records[:limit]
-        return [_sanitised(_document(record)) for record in records]
+        return [_sanitised(_document(number, record)) for number, record in records]
 
     def clear(self) -> None:
         self._ring.clear()
 
 
-def _document(record: bytes) -> dict[str, Any]:
+def _document(number: int, record: bytes) -> dict[str, Any]:
     """One journal entry as `/__admin/requests` shows it, from a stored record; the body redacted here."""
     # Only this module's `record` writes the ring, in memory no other program can reach.
     (
@@ -99,9 +105,12 @@ def _document(record: bytes) -> dict[str, Any]:
         worker,
         authorization,
         content_type,
+        user,
+        answer,
         body,
     ) = marshal.loads(record)
     return {
+        "id": number,
         "time": datetime(*when).isoformat(timespec="milliseconds"),
         "method": method,
         "path": path,
@@ -112,6 +121,8 @@ def _document(record: bytes) -> dict[str, Any]:
         "latencyMs": round(latency_ms, 3),
         "fault": fault,
         "worker": worker,
+        "user": user,
+        "answer": answer,
         "request": {
             "headers": {"Authorization": authorization, "Content-Type": content_type},
             "body": redact_body(body) if isinstance(body, bytes) else body,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from his_contract import Spec, load_spec
 from mock_server.auth import TokenService
 from mock_server.errors import MockError
-from mock_server.faults import FaultBoard
+from mock_server.faults import Fault, FaultBoard
 from mock_server.fixtures import Fixtures, load_fixtures
 from mock_server.flavors import Flavor, flavor
 from mock_server.journal import Journal
+from mock_server.scenarios import Scenario, scenario_by_name
 from mock_server.settlement import Cashier
 from mock_server.store import Store, database_url
 from mock_server.validation import RequestChecker
@@ -31,6 +34,8 @@ class Settings:
     token_ttl: int = 3600
     admin_token: str | None = None
     validate: bool = True
+    # Scenarios armed at start-up (`--scenario NAME`), with their default timings.
+    scenarios: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -64,10 +69,11 @@ class HisMock:
             tokens = TokenService(
                 store.jwt_secret(), ttl=settings.token_ttl, string_iat_skew=behaviour.string_iat_skew
             )
+            scenarios = [scenario_by_name(name) for name in settings.scenarios]
         except MockError:
             store.close()
             raise
-        return cls(
+        mock = cls(
             settings=settings,
             spec=spec,
             fixtures=fixtures,
@@ -77,14 +83,27 @@ class HisMock:
             checker=RequestChecker(spec, validate=settings.validate),
             cashier=Cashier(store, fixtures.hospital),
         )
+        for scenario in scenarios:
+            arm(mock, scenario, {p.name: p.default for p in scenario.parameters})
+        return mock
 
     def reset(self) -> None:
-        """Back to the fixtures' state: registrations as loaded, no settlements, no pending faults."""
+        """Back to the fixtures' state: registrations as loaded, no settlements, no pending faults, and
+        an empty journal (so the client report starts over)."""
         self.store.reset(self.fixtures.registrations)
         self.faults.clear()
+        self.journal.clear()
 
     def close(self) -> None:
         self.store.close()
+
+
+def arm(mock: HisMock, scenario: Scenario, values: Mapping[str, float]) -> list[Fault]:
+    """Queue the faults of `scenario`; the faults queued (`FaultError` when the board is full)."""
+    faults = scenario.faults(values, now=time.time())
+    for fault in faults:
+        mock.faults.add(fault)
+    return faults
 
 
 def check_spec(spec: Spec) -> None:

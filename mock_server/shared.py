@@ -90,6 +90,10 @@ class SharedRing:
 
     def records(self) -> list[bytes]:
         """Every stored record, oldest first."""
+        return [record for _number, record in self.numbered_records()]
+
+    def numbered_records(self) -> list[tuple[int, bytes]]:
+        """Every stored record with its number (1 for the first since the last clear), oldest first."""
         with self._lock:
             (count,) = _COUNTER.unpack_from(self._memory, 0)
             first = max(0, count - self._slots)
@@ -97,7 +101,8 @@ class SharedRing:
             for number in range(first, count):
                 offset = _COUNTER.size + (number % self._slots) * self._slot_size
                 (length,) = _LENGTH.unpack_from(self._memory, offset)
-                out.append(bytes(self._memory[offset + _LENGTH.size : offset + _LENGTH.size + length]))
+                record = bytes(self._memory[offset + _LENGTH.size : offset + _LENGTH.size + length])
+                out.append((number + 1, record))
             return out
 
     def clear(self) -> None:

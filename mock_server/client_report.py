@@ -1,0 +1,277 @@
+"""The verdict on the client: the client rules (CLI-1..6) over the journal, as JSON, JUnit XML or HTML.
+
+`/__admin/report` builds a `ClientReport` from the journal's calls (`his_contract.client_rules`) and
+renders it here. Everything a client sent can appear in a finding's message, so every renderer escapes:
+HTML-escaped text, and only characters XML 1.0 allows in the JUnit file (`his_contract.escaping`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Response
+
+from his_contract.client_rules import BILL, Call, ClientFinding, judge_client, verdict
+from his_contract.escaping import html_text, xml_text
+from his_contract.spec import Basis, Rule, Spec
+
+FORMATS = ("json", "junit", "html")
+# A bill's top-level BILLID and GRZFJE3 in the answer's JSON (no nested object has these keys).
+_BILL_FACTS = {
+    name: re.compile(rb'"' + name.encode() + rb'":\s*"((?:[^"\\]|\\.){0,128})"')
+    for name in ("BILLID", "GRZFJE3")
+}
+_ALIAS = {"getUnpayBillByDoctorAlias": BILL}
+
+
+@dataclass(slots=True, frozen=True)
+class ClientReport:
+    """What the mock saw of its clients and what they did wrong."""
+
+    rules: Mapping[str, Rule]
+    calls: Sequence[Call]
+    findings: Sequence[ClientFinding]
+    scenarios: Sequence[str] = ()
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.findings)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def rule_findings(self, rule_id: str) -> list[ClientFinding]:
+        return [finding for finding in self.findings if finding.rule == rule_id]
+
+    def outcome(self, rule_id: str) -> str:
+        """ "failed" (a document finding), "advice" (advice only) or "passed"."""
+        findings = self.rule_findings(rule_id)
+        if any(f.basis is Basis.DOCUMENT for f in findings):
+            return "failed"
+        return "advice" if findings else "passed"
+
+
+def answer_facts(operation: str, response: Response) -> dict[str, str] | None:
+    """What the client report needs of a status-0 answer: a fetched bill's BILLID and GRZFJE3."""
+    if operation != BILL:
+        return None
+    data = response.get_data()
+    facts = {}
+    for name, pattern in _BILL_FACTS.items():
+        found = pattern.search(data)
+        if found is not None:
+            facts[name] = json.loads(b'"' + found.group(1) + b'"')
+    return facts
+
+
+def calls_from_journal(entries: Iterable[Mapping[str, Any]]) -> list[Call]:
+    """The journal's entries (as `/__admin/requests` lists them) as calls for the client rules."""
+    calls = []
+    for entry in entries:
+        finished = _timestamp(entry.get("time"))
+        latency = entry.get("latencyMs")
+        started = finished - (float(latency) / 1000 if isinstance(latency, int | float) else 0.0)
+        fault = entry.get("fault")
+        kind = fault.split(" ", 1)[0] if isinstance(fault, str) else None
+        body = _decoded(entry.get("request", {}).get("body"))
+        operation = entry.get("operationId")
+        answer = entry.get("answer")
+        calls.append(
+            Call(
+                id=int(entry["id"]),
+                started=started,
+                finished=finished,
+                operation=_ALIAS.get(operation, operation) if isinstance(operation, str) else None,
+                body=body,
+                user=entry.get("user"),
+                answered=kind != "drop",
+                http_status=entry.get("httpStatus"),
+                status=entry.get("status"),
+                msg=entry.get("msg"),
+                # Effects that leave the answer as it was (a changed bill, an expired token later)
+                # are not injected answers.
+                injected=kind is not None and kind not in ("change-bill", "expire-token"),
+                answer=answer if isinstance(answer, dict) else {},
+            )
+        )
+    return calls
+
+
+def _timestamp(text: object) -> float:
+    try:
+        return datetime.fromisoformat(str(text)).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _decoded(body: object) -> Mapping[str, Any] | None:
+    """The request body the journal shows, decoded; None when it is not a JSON object (or was cut)."""
+    if not isinstance(body, str):
+        return None
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def build_report(calls: Sequence[Call], spec: Spec, *, scenarios: Sequence[str] = ()) -> ClientReport:
+    """Judge `calls` with the spec's client rules."""
+    return ClientReport(spec.client_rules, calls, judge_client(calls, spec), tuple(scenarios))
+
+
+def as_json(report: ClientReport) -> dict[str, Any]:
+    """The report as `/__admin/report` answers it."""
+    users = Counter(call.user for call in report.calls)
+    by_user: dict[str, dict[str, Any]] = {}
+    for user, count in sorted(users.items(), key=lambda item: str(item[0])):
+        own = [f for f in report.findings if f.user == user]
+        by_user[_user_key(user)] = {"calls": count, "findings": len(own), "verdict": verdict(own)}
+    return {
+        "verdict": report.verdict,
+        "calls": len(report.calls),
+        "findings": [finding.as_dict() for finding in report.findings],
+        "summary": {
+            "failures": sum(f.basis is Basis.DOCUMENT for f in report.findings),
+            "advice": sum(f.basis is Basis.ADVICE for f in report.findings),
+        },
+        "rules": [
+            {
+                "id": rule.id,
+                "title": rule.title,
+                "basis": rule.basis,
+                "outcome": report.outcome(rule.id),
+                "findings": len(report.rule_findings(rule.id)),
+            }
+            for rule in report.rules.values()
+        ],
+        "by_user": by_user,
+        "scenarios": list(report.scenarios),
+    }
+
+
+def as_junit(report: ClientReport) -> bytes:
+    """JUnit XML: one test case per client rule; document findings fail it, advice goes to system-out."""
+    failed = sum(report.outcome(rule_id) == "failed" for rule_id in report.rules)
+    suite = ET.Element(
+        "testsuite",
+        name="his-mock client rules",
+        tests=str(len(report.rules)),
+        failures=str(failed),
+        errors="0",
+        skipped="0",
+    )
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="calls", value=str(len(report.calls)))
+    ET.SubElement(properties, "property", name="verdict", value=report.verdict)
+    if report.scenarios:
+        ET.SubElement(properties, "property", name="scenarios", value=xml_text(", ".join(report.scenarios)))
+    for rule in report.rules.values():
+        case = ET.SubElement(
+            suite, "testcase", classname="his-mock.client", name=xml_text(f"{rule.id} {rule.title}"), time="0"
+        )
+        findings = report.rule_findings(rule.id)
+        text = xml_text("\n\n".join(finding_text(f) for f in findings))
+        if report.outcome(rule.id) == "failed":
+            first = next(f for f in findings if f.basis is Basis.DOCUMENT)
+            message = xml_text(f"{rule.id}: {first.message}")[:500]
+            ET.SubElement(case, "failure", message=message, type=rule.id).text = text
+        elif findings:
+            ET.SubElement(case, "system-out").text = f"advice (not a failure):\n\n{text}"
+    root = ET.Element("testsuites")
+    root.append(suite)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    out: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return out
+
+
+def as_html(report: ClientReport) -> str:
+    """A self-contained page (no scripts, no external assets), laid out like the suite's report."""
+    passed = report.passed
+    failures = sum(f.basis is Basis.DOCUMENT for f in report.findings)
+    advice = len(report.findings) - failures
+    line = (
+        f"{'PASS' if passed else 'FAIL'}: {len(report.calls)} calls judged,"
+        f" {failures} failure(s), {advice} advice"
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>his-mock client report</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>his-mock: the client report</h1>",
+        f'<div class="verdict {"pass" if passed else "fail"}">{html_text(line)}</div>',
+    ]
+    if report.scenarios:
+        parts.append(f"<p>Scenarios armed: {html_text(', '.join(report.scenarios))}</p>")
+    parts += ["<h2>Rules</h2>", "<table><tr><th>Rule</th><th>Outcome</th><th>Basis</th><th>Title</th></tr>"]
+    for rule in report.rules.values():
+        outcome = report.outcome(rule.id)
+        parts.append(
+            f'<tr><td><a href="#{html_text(rule.id)}">{html_text(rule.id)}</a></td>'
+            f'<td><span class="badge {outcome}">{outcome}</span></td>'
+            f"<td>{html_text(rule.basis or '')}</td><td>{html_text(rule.title)}</td></tr>"
+        )
+    parts.append("</table>")
+    for rule in report.rules.values():
+        findings = report.rule_findings(rule.id)
+        if not findings:
+            continue
+        parts.append(f'<h2 id="{html_text(rule.id)}">{html_text(rule.id)}: {html_text(rule.title)}</h2>')
+        for finding in findings:
+            parts.append(
+                f"<details open><summary>{html_text(finding.basis.value)}:"
+                f" {html_text(finding.message)}</summary>"
+                '<div class="label">Journal ids (GET /__admin/requests)</div>'
+                f"<div>{html_text(journal_ids(finding))}</div>"
+                f'<div class="label">User</div><div>{html_text(str(finding.user))}</div></details>'
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def finding_text(finding: ClientFinding) -> str:
+    """One finding in plain text (console, JUnit)."""
+    return f"{finding.rule} [{finding.basis.value}] {finding.message}\n  journal ids: {journal_ids(finding)}"
+
+
+def journal_ids(finding: ClientFinding) -> str:
+    """The journal ids a finding cites, and how many more it covers."""
+    calls = ", ".join(str(call) for call in finding.calls)
+    if finding.count > len(finding.calls):
+        calls += f" (and {finding.count - len(finding.calls)} more)"
+    return calls
+
+
+def _user_key(user: str | None) -> str:
+    return "(unknown)" if user is None else user
+
+
+_STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;
+margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2328}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+.verdict{padding:.8rem 1rem;border-radius:6px;font-weight:600;margin:1rem 0}
+.verdict.fail{background:#ffebe9;border:1px solid #cf222e}
+.verdict.pass{background:#dafbe1;border:1px solid #1a7f37}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
+th{background:#f6f8fa}
+.badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:1rem;padding:0 .5rem;
+font-size:.8rem;font-weight:600}
+.passed{background:#dafbe1;color:#1a7f37}.failed{background:#ffebe9;color:#cf222e}
+.advice{background:#fff8c5;color:#9a6700}
+details{border:1px solid #d0d7de;border-radius:6px;margin:.6rem 0;padding:.4rem .8rem}
+summary{cursor:pointer;font-weight:600}
+.label{color:#57606a;font-size:.85rem;margin-top:.6rem}
+"""
