@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from conformance.errors import ConformanceError
+from conformance.errors import ConformanceError, UsageError
 from conformance.html_report import write_html
-from conformance.profiles import PROFILES, get_profile
+from conformance.profiles import PROFILES, Profile, get_profile
+from conformance.recorded import Side, judge_recording_file
 from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
 from conformance.runner import (
@@ -114,6 +116,19 @@ EXIT_CONFORMANT, EXIT_VIOLATIONS, EXIT_CANNOT_RUN = 0, 1, 2
     show_default=True,
     help="document: exit 1 only where the deployment breaks the document; advice: the kit's advice too.",
 )
+@click.option(
+    "--har",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Judge recorded traffic instead (HAR 1.2, or his-mock's /__admin/requests export); sends nothing.",
+)
+@click.option(
+    "--side",
+    type=click.Choice([side.value for side in Side]),
+    default=Side.SERVER.value,
+    show_default=True,
+    help="With --har: judge the server's answers, the client's requests (CLI-* rules), or both.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
 def cli(
     base_url: str | None,
@@ -134,6 +149,8 @@ def cli(
     max_requests: int,
     rate_limit: float,
     fail_on: str,
+    har: Path | None,
+    side: str,
     quiet: bool,
 ) -> None:
     """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
@@ -148,12 +165,15 @@ def cli(
             seed=seed,
         )
         chosen = get_profile(profile)
-        with open_target(options, chosen.name, progress) as target:
-            if not mock:
-                progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
-            recorder = run_conformance(
-                target, chosen, limits, progress=progress, mock=mock, fail_on=Basis(fail_on)
-            )
+        if har is not None or side != Side.SERVER.value:
+            recorder = _judge_har(har, options, chosen, Side(side), timeout, Basis(fail_on), progress)
+        else:
+            with open_target(options, chosen.name, progress) as target:
+                if not mock:
+                    progress(f"his-conformance: {target.base_url} (profile {profile}, seed {seed})")
+                recorder = run_conformance(
+                    target, chosen, limits, progress=progress, mock=mock, fail_on=Basis(fail_on)
+                )
         _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
         click.echo(f"his-conformance: error: {error}", err=True)
@@ -163,6 +183,22 @@ def cli(
         sys.exit(EXIT_CANNOT_RUN)
     click.echo(console_summary(recorder))
     sys.exit(recorder.exit_code)
+
+
+def _judge_har(
+    har: Path | None,
+    options: Options,
+    profile: Profile,
+    side: Side,
+    timeout: float,
+    fail_on: Basis,
+    progress: Callable[[str], None],
+) -> Recorder:
+    if har is None:
+        raise UsageError("--side judges a recording: give it with --har FILE")
+    if options.base_url or options.mock:
+        raise UsageError("--har judges a recording and sends nothing: it excludes --base-url and --mock")
+    return judge_recording_file(har, profile, timeout=timeout, side=side, fail_on=fail_on, progress=progress)
 
 
 def _echo(line: str) -> None:

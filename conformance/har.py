@@ -133,7 +133,7 @@ def _har_entry(
         response_recorded = True
     else:
         headers = _har_headers(response.get("headers"))
-        content, response_recorded = _har_content(response.get("content"), index)
+        content, response_recorded = _har_content(response.get("content"))
         if content is not None and len(content) > MAX_BODY_BYTES:
             content, problem = content[:MAX_BODY_BYTES], problem or Problem.TOO_LARGE
         reason = text_value(response.get("statusText"))[:200]
@@ -146,8 +146,17 @@ def _har_entry(
         elapsed,
         purpose=f"recorded {cite(index, started)}",
     )
-    recorded = RecordedExchange(index, started, exchange, timed, body_recorded, response_recorded)
-    return parse_time(started), recorded
+    when = parse_time(started)
+    recorded = RecordedExchange(
+        index,
+        started,
+        exchange,
+        timed,
+        body_recorded,
+        response_recorded,
+        at=when.timestamp() if when is not None else None,
+    )
+    return when, recorded
 
 
 def _har_headers(raw: object, *, hide: frozenset[str] = frozenset()) -> tuple[tuple[str, str], ...]:
@@ -192,7 +201,7 @@ def _har_request_body(
     return None, False
 
 
-def _har_content(raw: object, index: int) -> tuple[bytes | None, bool]:
+def _har_content(raw: object) -> tuple[bytes | None, bool]:
     """The response body (decoded from base64 where the tool encoded it) and whether it was recorded."""
     if not isinstance(raw, Mapping):
         return None, False
@@ -203,9 +212,7 @@ def _har_content(raw: object, index: int) -> tuple[bytes | None, bool]:
         return (b"", True) if size == 0 else (None, False)
     if text_value(raw.get("encoding")).lower() == "base64":
         decoded = _base64(text)
-        if decoded is None:
-            raise RecordingUnreadable(f"log.entries[{index}].response.content.text is not valid base64")
-        return decoded, True
+        return (decoded, True) if decoded is not None else (None, False)
     return text.encode("utf-8", errors="surrogatepass"), True
 
 
@@ -243,6 +250,6 @@ def _because(skipped: SkippedEntry, reason: str) -> SkippedEntry:
 
 def _base64(text: str) -> bytes | None:
     try:
-        return base64.b64decode(text, validate=False)
+        return base64.b64decode("".join(text.split()), validate=True)  # tools wrap base64 lines
     except (binascii.Error, ValueError):
         return None

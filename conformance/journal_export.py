@@ -10,7 +10,7 @@ side of a journal is judged only where the status line is enough (TRN-1); the cl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from conformance.contract import Contract
@@ -69,8 +69,12 @@ def _entries(document: object) -> list[Any] | None:
 
 
 def _journal_entry(
-    index: int, entry: Mapping[str, Any], contract: Contract, recording: Recording
+    position: int, entry: Mapping[str, Any], contract: Contract, recording: Recording
 ) -> tuple[datetime | None, RecordedExchange] | None:
+    # The journal's own id is what his-mock's report and `/__admin/requests` show: cite that.
+    journal_id = int_value(entry.get("id"))
+    index = journal_id if journal_id is not None else position
+    noun = "journal id " if journal_id is not None else "entry #"
     started = text_value(entry.get("time"))[:64]
     method = text_value(entry.get("method")).upper()[:16]
     path = text_value(entry.get("path"))[:300]
@@ -84,37 +88,41 @@ def _journal_entry(
             SkippedEntry(index, started, method, path, f"method {method}: the operation is POST only")
         )
         return None
-    request = entry.get("request") if isinstance(entry.get("request"), Mapping) else {}
-    assert isinstance(request, Mapping)
-    raw_headers = request.get("headers") if isinstance(request.get("headers"), Mapping) else {}
-    assert isinstance(raw_headers, Mapping)
+    request = _mapping(entry.get("request"))
     headers = tuple(
         (str(name)[:100], text_value(value))
-        for name, value in list(raw_headers.items())[:100]
-        if value is not None
+        for name, value in list(_mapping(request.get("headers")).items())[:100]
+        if isinstance(value, str)
     )
     body_text = request.get("body")
     body = body_text.encode("utf-8", errors="replace") if isinstance(body_text, str) else None
-    # A body cut at 1 KiB or with a password hidden is not the body as sent.
-    body_recorded = isinstance(body_text, str) and not body_text.endswith(_TRUNCATION_MARK)
-    body_recorded = body_recorded and _REDACTED_MARK not in (body_text or "")
+    truncated = entry.get("truncated")
+    cut = isinstance(truncated, list) and "body" in truncated
+    # A body cut to fit the journal, or with a password hidden, is not the body as sent.
+    body_recorded = (
+        isinstance(body_text, str)
+        and not cut
+        and not body_text.endswith(_TRUNCATION_MARK)
+        and _REDACTED_MARK not in body_text
+    )
     http_status = int_value(entry.get("httpStatus"))
-    fault = text_value(entry.get("fault"))
+    fault = _fault_kind(entry.get("fault"))
     latency = number_value(entry.get("latencyMs"))
     response: HttpResponse | None = None
     problem: Problem | None = None
-    if fault.startswith("drop") or http_status in (None, 0):
+    if fault == "drop" or http_status in (None, 0):
         problem = Problem.CONNECTION
     else:
         assert http_status is not None
         response = HttpResponse(http_status, "", (), b"")
+    when = _when(entry, started)
     exchange = Exchange(
         operation_id,
         HttpRequest(method, path, headers, body),
         response,
         problem,
         (latency or 0.0) / 1000.0,
-        purpose=f"recorded {cite(index, started)}",
+        purpose=f"recorded {cite(index, started, noun)}",
     )
     recorded = RecordedExchange(
         index,
@@ -123,13 +131,37 @@ def _journal_entry(
         timed=latency is not None,
         request_body_recorded=body_recorded,
         response_body_recorded=False,
-        fault=fault or None,
+        fault=fault,
         answer_status=int_value(entry.get("status")),
+        at=when.timestamp() if when is not None else None,
+        noun=noun,
+        user=(text_value(entry.get("userId")) or text_value(entry.get("user")))[:128] or None,
+        answer_facts={
+            str(k)[:40]: text_value(v)[:128] for k, v in list(_mapping(entry.get("answer")).items())[:20]
+        },
     )
-    return _naive(started), recorded
+    return when, recorded
 
 
-def _naive(text: str) -> datetime | None:
-    """The journal's times are local and carry no offset: comparable among themselves."""
-    parsed = parse_time(text + "+00:00") if text and "+" not in text and not text.endswith("Z") else None
-    return parsed or parse_time(text)
+def _fault_kind(raw: object) -> str | None:
+    """The injected fault's kind: an object `{"kind": ...}` (issue 13's journal) or a plain string."""
+    if isinstance(raw, Mapping):
+        kind = text_value(raw.get("kind"))
+        return kind[:40] or None
+    text = text_value(raw)
+    return text.split(" ", 1)[0][:40] or None
+
+
+def _when(entry: Mapping[str, Any], started: str) -> datetime | None:
+    """The call's start: `timeMs` (epoch milliseconds) where the journal has it, else its local `time`."""
+    millis = number_value(entry.get("timeMs"))
+    if millis is not None and 0 < millis < 1e14:
+        return datetime.fromtimestamp(millis / 1000, UTC)
+    if not started:
+        return None
+    # The journal's `time` is local and carries no offset: comparable among its own entries only.
+    return parse_time(started if started.endswith("Z") or "+" in started else started + "+00:00")
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

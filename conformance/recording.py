@@ -8,7 +8,7 @@ JSON nesting before anything walks it, and each reader bounds entries, headers a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,15 +38,20 @@ class RecordedExchange:
     response_body_recorded: bool  # False: only the status line and headers are known
     fault: str | None = None  # the fault his-mock's admin API injected into this call (journal only)
     answer_status: int | None = None  # the envelope status, where only a journal recorded it
+    at: float | None = None  # the start as POSIX seconds (None: no readable time in the file)
+    user: str | None = None  # who called, where the file says it (the journal's user)
+    answer_facts: Mapping[str, Any] | None = None  # facts of the answer a journal keeps (BILLID ...)
+
+    noun: str = "entry #"  # how the file numbers its calls: `entry #3`, `journal id 17`
 
     @property
     def citation(self) -> str:
-        return cite(self.index, self.started)
+        return cite(self.index, self.started, self.noun)
 
 
-def cite(index: int, started: str) -> str:
+def cite(index: int, started: str, noun: str = "entry #") -> str:
     """Where a reader finds a call in the file: `entry #3 (2026-12-01T10:15:32.120Z)`."""
-    return f"entry #{index} ({started})" if started else f"entry #{index}"
+    return f"{noun}{index} ({started})" if started else f"{noun}{index}"
 
 
 @dataclass(slots=True, frozen=True)

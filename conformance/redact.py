@@ -68,9 +68,11 @@ class Redactor:
         text = body.decode("utf-8", errors="replace")
         try:
             document = json.loads(text)
+            redacted, changed = self._walk(document)
         except ValueError:
             return self.text(text)
-        redacted, changed = self._walk(document)
+        except RecursionError:  # a hostile body nested too deep to walk for secrets: not shown at all
+            return f"<a JSON body nested too deep to show ({len(body)} bytes)>"
         if changed:
             text = json.dumps(redacted, ensure_ascii=False)
         return self.text(text)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +35,11 @@ class HarRecorder:
     style: str = "chromium"
     timeout: float = 5.0
     entries: list[dict[str, Any]] = field(default_factory=list)
-    _session: requests.Session = field(default_factory=requests.Session)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def post(self, path: str, body: Any = None, *, raw: bytes | None = None, token: str | None = None) -> Any:
+    def post(
+        self, path: str, body: Any = None, *, raw: bytes | None = None, authorization: str | None = None
+    ) -> Any:
         """POST JSON `body` (or `raw` bytes) to `path`; returns the decoded JSON answer, or None."""
         data = (
             raw
@@ -42,13 +47,13 @@ class HarRecorder:
             else (None if body is None else json.dumps(body, ensure_ascii=False).encode())
         )
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+        if authorization is not None:
+            headers["Authorization"] = authorization
         started = datetime.now(UTC)
         clock = time.monotonic()
         status, reason, response_headers, content, error = 0, "", [], b"", ""
         try:
-            response = self._session.post(
+            response = requests.post(  # a new connection per call, as post_all's threads need
                 self.base_url + path, data=data, headers=headers, timeout=self.timeout, stream=True
             )
         except requests.Timeout:
@@ -70,11 +75,11 @@ class HarRecorder:
                 response.close()
             content = b"".join(chunks)
         elapsed_ms = (time.monotonic() - clock) * 1000
-        self.entries.append(
-            self._entry(
-                path, headers, data, started, elapsed_ms, status, reason, response_headers, content, error
-            )
+        entry = self._entry(
+            path, headers, data, started, elapsed_ms, status, reason, response_headers, content, error
         )
+        with self._lock:
+            self.entries.append(entry)
         if error or not content:
             return None
         try:
@@ -94,8 +99,10 @@ class HarRecorder:
         path.write_text(json.dumps(self.har(), ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
-    def close(self) -> None:
-        self._session.close()
+    def post_all(self, calls: Sequence[dict[str, Any]]) -> list[Any]:
+        """Send independent calls at once (keyword arguments of `post` each), as a browser's tabs do."""
+        with ThreadPoolExecutor(max_workers=len(calls) or 1) as pool:
+            return list(pool.map(lambda call: self.post(**call), calls))
 
     def _entry(
         self,

@@ -32,7 +32,10 @@ def serve_his(module_name: str) -> Iterator[str]:
     """Serve the catalogue's `module_name` on a free port of 127.0.0.1; yields its base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), base.make_handler(his_class(module_name)()))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name=f"his-{module_name}", daemon=True)
+    # A short poll interval: shutdown() waits for one (the default 0.5 s, per server, adds up).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"his-{module_name}", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
