@@ -196,9 +196,9 @@ def _har_request_body(
         return None, False
     size = int_value(request.get("bodySize"))
     declared = next((v for k, v in headers if k.lower() == "content-length"), None)
-    if size in (0, -1, None) and declared in (None, "0"):
-        return None, True  # nothing was sent (or the tool says nothing: the same for a bodiless call)
-    return None, False
+    if size == 0 or declared == "0":
+        return None, True  # a POST without a body (Chromium and Fiddler write no postData for it)
+    return None, False  # -1 or absent: the tool does not say, so the body is unknown
 
 
 def _har_content(raw: object) -> tuple[bytes | None, bool]:

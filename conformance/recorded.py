@@ -110,6 +110,10 @@ def judge_recording(
         _judge_server_side(recorder, recording.exchanges, answers, contract, profile, timeout)
     if side.client:
         judge_client_side(recorder, recording.exchanges, answers, contract)
+    recorder.note(
+        f"judged {len(recording.exchanges)} recorded call(s) of {label} ({recording.source}),"
+        f" the {side.value} side; nothing was sent"
+    )
     _note_left_out(recorder, recording)
     skipped = "the recording holds no call this rule applies to"
     for result in recorder.results.values():

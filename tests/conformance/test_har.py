@@ -469,3 +469,70 @@ def test_the_journal_judged_for_the_client_agrees_with_the_mocks_own_report(tmp_
     (lost,) = findings(report, "CLI-3")
     own_calls = next(f["calls"] for f in careless_own["findings"] if f["rule"] == "CLI-3")
     assert all(f"journal id {call}" in lost["received"] for call in own_calls), (lost, own_calls)
+
+
+# A token as a login issues it (HS256 header, any claims): what the login's answer carries below.
+TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl"
+
+
+def _envelope_entry(
+    path: str, status: int, *, body: Any, authorization: str | None, started: str, response: Any = None
+) -> dict[str, Any]:
+    headers = [] if authorization is None else [{"name": "Authorization", "value": authorization}]
+    envelope = {
+        "status": status,
+        "isSuccess": status == 0,
+        "msg": "调用成功" if status == 0 else "错误",
+        "msgDev": None,
+        "response": response,
+    }
+    return _entry(
+        path,
+        request={"headers": headers, "postData": {"text": json.dumps(body)}},
+        response={
+            "headers": [{"name": "Content-Type", "value": "application/json"}],
+            "content": {"text": json.dumps(envelope)},
+        },
+        started=started,
+    )
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        # DevTools' sanitised export drops every Authorization header: a bill answered without one
+        # is no AUTH-3 finding (status 6: the registration is unknown, say).
+        [_envelope_entry(BILL, 6, body={"RegNo": "1"}, authorization=None, started="2026-12-01T10:00:00Z")],
+        # A token from the login 30 s before, answered status 3: short-lived tokens exist (no AUTH-5).
+        [
+            _envelope_entry(
+                LOGIN,
+                0,
+                body={"userId": "u"},
+                authorization=None,
+                started="2026-12-01T10:00:00Z",
+                response=TOKEN,
+            ),
+            _envelope_entry(
+                BILL, 3, body={"RegNo": "1"}, authorization=f"Bearer {TOKEN}", started="2026-12-01T10:00:30Z"
+            ),
+        ],
+        # No token and a malformed body, answered status 5: two things broken at once, neither judged.
+        [
+            _envelope_entry(
+                BILL, 6, body={"RegNo": "1"}, authorization=f"Bearer {TOKEN}", started="2026-12-01T10:00:00Z"
+            ),
+            _envelope_entry(BILL, 5, body={}, authorization=None, started="2026-12-01T10:00:01Z"),
+        ],
+    ],
+    ids=["sanitised-export", "short-lived-token", "two-breakages-at-once"],
+)
+def test_what_a_recording_does_not_settle_is_no_finding(
+    entries: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    har = tmp_path / "quiet.har"
+    har.write_text(json.dumps(_har(*entries)), encoding="utf-8")
+
+    run, _ = judge(har, tmp_path)
+
+    assert run.exit_code == 0, run.output
