@@ -536,3 +536,21 @@ def test_what_a_recording_does_not_settle_is_no_finding(
     run, _ = judge(har, tmp_path)
 
     assert run.exit_code == 0, run.output
+
+
+@pytest.mark.parametrize(
+    ("url", "operation"),
+    [
+        ("http://h/api/Login/Token", "login"),
+        ("https://h:8443/api/login/token?x=1", "login"),  # ASP.NET Core routes ignore letter case
+        ("http://h/his/api/MzSettle/SettleByDoctor/", "settleByDoctor"),  # behind a proxy's prefix
+        ("http://h/api/MzSettle/GetUnpayBillByDoctor", "getUnpayBillByDoctorAlias"),
+        ("http://h/xapi/Login/Token", None),  # not on a segment boundary
+        ("http://h/api/Login/Token/extra", None),
+        ("http://[::1/api/Login/Token", None),  # no URL at all
+    ],
+)
+def test_calls_are_matched_to_operations_by_path(url: str, operation: str | None) -> None:
+    from conformance.recording import operation_for_url
+
+    assert operation_for_url(url, Contract(load_spec())) == operation

@@ -12,17 +12,7 @@ import requests
 
 from his_contract import Spec, spec_path
 from tests.mock_server.conftest import MockClient
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.devtools_har import CHROMIUM_FLAGS
 
 
 def test_openapi_yaml_is_the_contract_itself(doc: MockClient) -> None:
