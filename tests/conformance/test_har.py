@@ -554,3 +554,55 @@ def test_calls_are_matched_to_operations_by_path(url: str, operation: str | None
     from conformance.recording import operation_for_url
 
     assert operation_for_url(url, Contract(load_spec())) == operation
+
+
+def test_the_journal_export_of_issue_13s_schema_is_read(tmp_path: Path) -> None:
+    """The journal as the database-backed his-mock writes it: ids, epoch times, fault objects."""
+
+    def journal_entry(id_: int, time_ms: int, path: str, body: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "id": id_,
+            "time": "2026-12-01T17:35:23.403",
+            "timeMs": time_ms,
+            "method": "POST",
+            "path": path,
+            "operationId": None,
+            "httpStatus": 200,
+            "status": 0,
+            "msg": "获取成功",
+            "latencyMs": 1.5,
+            "userId": "demo",
+            "fault": None,
+            "request": {
+                "headers": {"Authorization": "Bearer ***", "Content-Type": "application/json"},
+                "body": body,
+            },
+            **extra,
+        }
+
+    journal = {
+        "requests": [  # newest first, as /__admin/requests lists them
+            journal_entry(
+                3,
+                1796146523603,
+                BILL,
+                '{"RegNo": "1"}',
+                fault={"kind": "drop", "when": "after"},
+                httpStatus=0,
+            ),
+            journal_entry(2, 1796146523503, BILL, '{"RegNo": "16282144', truncated=["body"]),
+            journal_entry(1, 1796146523403, LOGIN, '{"userId": "demo", "password": "***"}'),
+            journal_entry(0, 1796146523303, "/__admin/reset", ""),
+        ]
+    }
+    recording = _read(tmp_path, journal)
+
+    assert recording.source == "his-mock journal"
+    assert [item.index for item in recording.exchanges] == [1, 2, 3]  # back in time order
+    login, cut, dropped = recording.exchanges
+    assert login.citation == "journal id 1 (2026-12-01T17:35:23.403)" and login.user == "demo"
+    assert not login.request_body_recorded  # the password was hidden: not the body as sent
+    assert not cut.request_body_recorded
+    assert dropped.fault == "drop" and dropped.exchange.problem is Problem.CONNECTION
+    assert login.at == pytest.approx(1796146523.403)
+    assert [entry.url for entry in recording.unknown] == ["/__admin/reset"]
