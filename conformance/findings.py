@@ -49,14 +49,14 @@ class ShownExchange:
             response_body = _preview(redact.body(response.body))
         return cls(
             operation_id=exchange.operation_id,
-            purpose=redact.text(exchange.purpose),
-            request_line=f"{request.method} {redact.text(request.url)}",
-            request_headers=tuple(redact.headers(request.headers)),
-            request_body=_preview(redact.body(request.body)),
+            purpose=printable(redact.text(exchange.purpose)),
+            request_line=printable(f"{request.method} {redact.text(request.url)}"),
+            request_headers=_printable_pairs(redact.headers(request.headers)),
+            request_body=printable(_preview(redact.body(request.body))),
             response_line=response_line,
-            response_headers=tuple(response_headers),
-            response_body=response_body,
-            curl=redact.curl(request),
+            response_headers=_printable_pairs(response_headers),
+            response_body=printable(response_body),
+            curl=printable(redact.curl(request)),
         )
 
 
@@ -93,29 +93,26 @@ class Finding:
         return self.shown
 
     def redacted(self, redact: Redactor) -> Finding:
-        """This finding with its exchange redacted and the raw one dropped."""
-        if self.exchange is None:
-            return self
+        """This finding with its texts and exchange redacted, and the raw exchange dropped."""
         return dataclasses.replace(
             self,
-            expected=redact.text(self.expected),
-            received=redact.text(self.received),
+            expected=printable(redact.text(self.expected)),
+            received=printable(redact.text(self.received)),
             exchange=None,
-            shown=ShownExchange.of(self.exchange, redact),
+            shown=ShownExchange.of(self.exchange, redact) if self.exchange is not None else self.shown,
         )
 
+    def without_exchange(self) -> Finding:
+        """A copy that keeps what was found but not the exchange (an identical finding beyond the
+        first few: its request and response are those of the first ones)."""
+        return dataclasses.replace(self, exchange=None, shown=None)
+
     def as_dict(self) -> dict[str, object]:
-        view = self.view
+        if self.shown is None:
+            return {**self._facts(), "request": None, "response": None, "curl": None}
+        view = self.shown
         return {
-            "rule": self.rule_id,
-            "side": self.side,
-            "basis": self.basis.value,
-            "severity": self.severity.value,
-            "kind": self.kind,
-            "title": self.title,
-            "expected": self.expected,
-            "received": self.received,
-            "operation": self.operation_id,
+            **self._facts(),
             "purpose": view.purpose,
             "request": {
                 "line": view.request_line,
@@ -130,6 +127,19 @@ class Finding:
             "curl": view.curl,
         }
 
+    def _facts(self) -> dict[str, object]:
+        return {
+            "rule": self.rule_id,
+            "side": self.side,
+            "basis": self.basis.value,
+            "severity": self.severity.value,
+            "kind": self.kind,
+            "title": self.title,
+            "expected": self.expected,
+            "received": self.received,
+            "operation": self.operation_id,
+        }
+
 
 def distinct(findings: list[Finding]) -> list[tuple[Finding, int]]:
     """Each distinct finding (the first of its key) with how many identical ones there were, in order."""
@@ -139,6 +149,16 @@ def distinct(findings: list[Finding]) -> list[tuple[Finding, int]]:
         first.setdefault(finding.key, finding)
         counts[finding.key] += 1
     return [(finding, counts[key]) for key, finding in first.items()]
+
+
+def printable(text: str) -> str:
+    """`text` with lone surrogates (a server echoing `"\\ud800"`) written as their escape, so that every
+    report can encode it as UTF-8: the JSON escape reads the same, and nothing crashes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _printable_pairs(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((printable(name), printable(value)) for name, value in pairs)
 
 
 def _preview(text: str) -> str:

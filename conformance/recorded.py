@@ -151,7 +151,17 @@ def _judge_server_side(
             # A body nested deeper than a check can walk: the recording's fault, never a crash.
             recorder.note(f"{item.citation}: a body nested too deep to judge; left out")
             continue
-        recorder.record(judgements)
+        recorder.record([_cited(judgement, item) for judgement in judgements])
+
+
+def _cited(judgement: Judgement, item: RecordedExchange) -> Judgement:
+    """The finding names the recorded call in what it received: copies beyond the first few of one
+    defect keep no exchange, yet each still says where in the file it is."""
+    finding = judgement.finding
+    if finding is None:
+        return judgement
+    received = f"{finding.received} [recorded {item.citation}]"
+    return Judgement(judgement.rule_id, dataclasses.replace(finding, received=received))
 
 
 def _transport(

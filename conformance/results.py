@@ -11,6 +11,7 @@ The verdict: exit 1 only for document findings; advice too with `fail_on=Basis.A
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,10 @@ from conformance.profiles import Profile
 from conformance.redact import Redactor
 from conformance.registry import Judgement
 from his_contract import Basis, Rule
+
+# Identical findings (same rule, operation, kind) beyond this many keep no exchange: fuzzing can
+# break one rule on hundreds of 4 MiB answers, and the first few show the defect as well as all.
+EXCHANGES_PER_KEY = 5
 
 
 class Outcome(StrEnum):
@@ -99,6 +104,8 @@ class Recorder:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
 
+    _kept: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
     def __post_init__(self) -> None:
         self.results = {rule_id: RuleResult(rule) for rule_id, rule in self.rules.items()}
 
@@ -107,11 +114,15 @@ class Recorder:
         findings = []
         for judgement in judgements:
             result = self.results[judgement.rule_id]
-            if judgement.finding is None:
+            finding = judgement.finding
+            if finding is None:
                 result.passed += 1
-            else:
-                result.findings.append(judgement.finding)
-                findings.append(judgement.finding)
+                continue
+            self._kept[finding.key] += 1
+            if self._kept[finding.key] > EXCHANGES_PER_KEY:
+                finding = finding.without_exchange()
+            result.findings.append(finding)
+            findings.append(finding)
         return findings
 
     def skip(self, rule_ids: Iterable[str], reason: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conformance.conftest import run_console_script, run_in_process
+from tests.conformance.conftest import SuiteRun, run_console_script, run_in_process
 from tests.support.mock import DEMO_CARD_NO, DEMO_PASSWORD, DEMO_REG_NO, DEMO_USER, start_mock
 
 SMALL = ["--max-examples", "5"]
@@ -36,9 +36,24 @@ def test_mock_flag_passes_in_the_matching_profile(tmp_path: Path, profile: str) 
     elapsed = time.monotonic() - started
 
     assert run.exit_code == 0, run.output
-    assert set(run.outcomes().values()) == {"passed"}, run.outcomes()
-    assert "CONFORMANT: 0 rule(s) failed, 0 warning(s), 25 passed, 0 skipped" in run.output
+    assert_every_rule_kept(run)
+    report = run.report()
+    assert report["verdict"] == "pass" and report["summary"]["skipped"] == 0, report["summary"]
     assert elapsed < 60, f"the default run took {elapsed:.1f} s"
+
+
+def assert_every_rule_kept(run: SuiteRun) -> None:
+    """Every rule checked and none broken; the only advice his-mock earns is its reading of edge input.
+
+    (his-mock answers a 3,000-character value with the status the lookup gives, 6, not 5: a
+    correct reading of the document, so INP-1 advice, not a failure.)
+    """
+    outcomes = run.outcomes()
+    assert set(outcomes.values()) <= {"passed", "advice"}, outcomes
+    assert run.findings("document") == []
+    assert {(f["rule"], f["kind"].split(":")[0]) for f in run.findings("advice")} <= {
+        ("INP-1", "long-string")
+    }, run.findings("advice")
 
 
 @pytest.mark.slow
@@ -73,7 +88,7 @@ def test_base_url_against_a_running_mock_with_settlement(tmp_path: Path) -> None
         run = run_in_process([*args, "--expired-token", token.json()["token"], *SMALL], tmp_path)
 
     assert run.exit_code == 0, run.output
-    assert set(run.outcomes().values()) == {"passed"}, run.outcomes()
+    assert_every_rule_kept(run)
 
 
 @pytest.mark.slow

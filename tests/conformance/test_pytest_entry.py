@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
+from his_contract import load_spec
 from tests.conformance.broken import base
 from tests.support.servers import free_port, python_module, serve
 
@@ -35,14 +38,38 @@ CREDENTIALS = ("--his-user-id", base.USER_ID, "--his-password", base.PASSWORD, "
 
 
 @pytest.mark.slow
-def test_pytest_pyargs_conformance_reports_each_rule() -> None:
+def test_pytest_pyargs_conformance_reports_each_rule(tmp_path: Path) -> None:
+    junit = tmp_path / "entry.xml"
     completed = run_pytest_entry(
-        "tests.conformance.broken.sem5_self_pay_insured", *CREDENTIALS, "--his-max-examples", "2"
+        "tests.conformance.broken.sem5_self_pay_insured",
+        *CREDENTIALS,
+        "--his-max-examples",
+        "2",
+        f"--junitxml={junit}",
     )
 
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "FAILED conformance/test_contract.py::test_rule[SEM-5]" in completed.stdout
-    assert "1 failed, 18 passed, 6 skipped" in completed.stdout
+    outcomes = junit_outcomes(junit)
+    assert set(outcomes) == set(load_spec().rules)  # one test per rule of the spec
+    assert {rule for rule, outcome in outcomes.items() if outcome == "failed"} == {"SEM-5"}
+    # Read-only: the settlement group is skipped (as is AUTH-4 without an expired token).
+    skipped = {rule for rule, outcome in outcomes.items() if outcome == "skipped"}
+    assert skipped == {"AUTH-4"} | {r.id for r in load_spec().rules.values() if r.group == "settlement"}
+
+
+def junit_outcomes(path: Path) -> dict[str, str]:
+    """test_rule[ID] -> passed / failed / skipped, from pytest's own JUnit XML."""
+    outcomes = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        rule_id = case.get("name", "").removeprefix("test_rule[").removesuffix("]")
+        if case.find("failure") is not None:
+            outcomes[rule_id] = "failed"
+        elif case.find("skipped") is not None:
+            outcomes[rule_id] = "skipped"
+        else:
+            outcomes[rule_id] = "passed"
+    return outcomes
 
 
 def test_his_max_examples_0_turns_fuzzing_off() -> None:

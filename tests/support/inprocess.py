@@ -1,4 +1,4 @@
-"""Serve a server of the broken-HIS catalogue in a thread of the test process (no process start-up)."""
+"""Serve a server of the broken or quirky catalogue in a thread of the test process (no process start-up)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from http.server import ThreadingHTTPServer
 from tests.conformance.broken import base
 
 
-def his_class(module_name: str) -> type[base.CorrectHis]:
-    """The `CorrectHis` subclass `tests.conformance.broken.<module_name>` defines (base: the reference)."""
-    module = importlib.import_module(f"tests.conformance.broken.{module_name}")
+def his_class(module_name: str, package: str = "broken") -> type[base.CorrectHis]:
+    """The `CorrectHis` subclass `tests.conformance.<package>.<module_name>` defines (base: the reference)."""
+    module = importlib.import_module(f"tests.conformance.{package}.{module_name}")
     if module_name == "base":
         return base.CorrectHis
     found = [
@@ -28,9 +28,9 @@ def his_class(module_name: str) -> type[base.CorrectHis]:
 
 
 @contextlib.contextmanager
-def serve_his(module_name: str) -> Iterator[str]:
-    """Serve the catalogue's `module_name` on a free port of 127.0.0.1; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), base.make_handler(his_class(module_name)()))
+def serve_his(module_name: str, package: str = "broken") -> Iterator[str]:
+    """Serve `tests.conformance.<package>.<module_name>` on a free port of 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), base.make_handler(his_class(module_name, package)()))
     server.daemon_threads = True
     # A short poll interval: shutdown() waits for one (the default 0.5 s, per server, adds up).
     thread = threading.Thread(

@@ -10,14 +10,17 @@ from urllib.parse import urlsplit
 
 import requests
 
+from conformance.mockrun import MOCK_CARD_NO, MOCK_PASSWORD, MOCK_REG_NO, MOCK_USER_ID
 from his_contract import Spec, check_bill, check_receipt
 from tests.support.servers import RunningServer, free_port, python_module, serve
 
-# The demo data of mock_server/fixtures/demo.yaml that tests of every package use.
-DEMO_USER = "demo"
-DEMO_PASSWORD = "demo"
-DEMO_REG_NO = "1628214442"
-DEMO_CARD_NO = "C000123456"
+# The demo data of mock_server/fixtures/demo.yaml that tests of every package use: the login and
+# registration are the ones `his-conformance --mock` uses (one source, checked against the
+# fixtures file by tests/conformance/test_mockrun.py).
+DEMO_USER = MOCK_USER_ID
+DEMO_PASSWORD = MOCK_PASSWORD
+DEMO_REG_NO = MOCK_REG_NO
+DEMO_CARD_NO = MOCK_CARD_NO
 DEMO_BILL_ID = "B202112030001"
 DEMO_MONEY = "40.92"
 SELF_PAY_REG_NO = "1628214443"
