@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -142,7 +143,9 @@ def chromium(executable: str, profile_dir: Path) -> Iterator[DevTools]:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # Its own session: the renderer and zygote processes go with it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         with contextlib.suppress(OSError):
             to_browser.close()
