@@ -98,12 +98,10 @@ class IntentReader:
             # Probes break one thing at a time; a recorded call may break two (no token and a bad
             # body): then which answer is right is not settled, and neither rule judges it.
             forged = self._forged(exchange)
+            if forged and kind is not None:
+                return Unreadable(purpose=purpose)
             if forged:
-                return (
-                    ForgedToken(variant=forged, purpose=f"{purpose}: {forged}")
-                    if kind is None
-                    else (Unreadable(purpose=purpose))
-                )
+                return ForgedToken(variant=forged, purpose=f"{purpose}: {forged}")
             if answer.status in _AUTH_REFUSALS or answer.http_status == 401:
                 # Refused for its token: what the body was meant for cannot be told.
                 return self._fresh_token(item, answer, purpose) or Unreadable(purpose=purpose)
