@@ -99,9 +99,11 @@ def _journal_entry(
     truncated = entry.get("truncated")
     cut = isinstance(truncated, list) and "body" in truncated
     # A body cut to fit the journal, or with a password hidden, is not the body as sent.
+    sent_bytes = int_value(request.get("bodyBytes"))
     body_recorded = (
         isinstance(body_text, str)
         and not cut
+        and (sent_bytes is None or body is not None and sent_bytes == len(body))
         and not body_text.endswith(_TRUNCATION_MARK)
         and _REDACTED_MARK not in body_text
     )

@@ -112,7 +112,7 @@ def judge_recording(
         judge_client_side(recorder, recording.exchanges, answers, contract)
     recorder.note(
         f"judged {len(recording.exchanges)} recorded call(s) of {label} ({recording.source}),"
-        f" the {side.value} side; nothing was sent"
+        f" {'both sides' if side is Side.BOTH else f'the {side.value} side'}; nothing was sent"
     )
     _note_left_out(recorder, recording)
     skipped = "the recording holds no call this rule applies to"
