@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 
 import click
 
-from conformance.errors import ConformanceError
+from conformance.errors import ConformanceError, UsageError
 from conformance.escape import one_line, visible
 from conformance.forgery import listed_keys
 from conformance.html_report import write_html
 from conformance.options import RUN_OPTIONS, OptionSpec, option_values
-from conformance.profiles import get_profile
+from conformance.profiles import Profile, get_profile
 from conformance.provenance import command_line
+from conformance.recorded import Side, judge_recording_file
 from conformance.report import console_summary, write_json, write_junit
 from conformance.results import Recorder
 from conformance.runner import Limits, run_conformance
@@ -80,9 +81,28 @@ def _run_options(command: FC) -> FC:
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report."
 )
+@click.option(
+    "--har",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Judge recorded traffic instead (HAR 1.2, or his-mock's /__admin/requests export); sends nothing.",
+)
+@click.option(
+    "--side",
+    type=click.Choice([side.value for side in Side]),
+    default=Side.SERVER.value,
+    show_default=True,
+    help="With --har: judge the server's answers, the client's requests (CLI-* rules), or both.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines, only the summary.")
 def cli(
-    junit_xml: Path | None, report: Path | None, json_path: Path | None, quiet: bool, **given: Any
+    junit_xml: Path | None,
+    report: Path | None,
+    json_path: Path | None,
+    har: Path | None,
+    side: str,
+    quiet: bool,
+    **given: Any,
 ) -> None:
     """Check that an HIS deployment keeps the contract of openapi.yaml (CONTRACT.md's rules)."""
     progress = _silent if quiet else _echo
@@ -91,19 +111,25 @@ def cli(
         options = Options.from_values(values, flag="--")
         limits = Limits.from_values(values)
         chosen = get_profile(values["profile"])
-        with open_target(options, chosen.name, progress) as target:
-            if not options.mock:
-                progress(f"his-conformance: {target.base_url} (profile {chosen.name}, seed {limits.seed})")
-            recorder = run_conformance(
-                target,
-                chosen,
-                limits,
-                progress=progress,
-                mock=options.mock,
-                fail_on=Basis(values["fail_on"]),
-                jwt_keys=listed_keys(values),
-                command_line=command_line("his-conformance", values),
-            )
+        fail_on = Basis(values["fail_on"])
+        if har is not None or side != Side.SERVER.value:
+            recorder = _judge_har(har, options, chosen, Side(side), limits.timeout, fail_on, progress)
+        else:
+            with open_target(options, chosen.name, progress) as target:
+                if not options.mock:
+                    progress(
+                        f"his-conformance: {target.base_url} (profile {chosen.name}, seed {limits.seed})"
+                    )
+                recorder = run_conformance(
+                    target,
+                    chosen,
+                    limits,
+                    progress=progress,
+                    mock=options.mock,
+                    fail_on=fail_on,
+                    jwt_keys=listed_keys(values),
+                    command_line=command_line("his-conformance", values),
+                )
         written = _write_reports(recorder, junit_xml, report, json_path)
     except ConformanceError as error:
         click.echo(f"his-conformance: error: {one_line(str(error))}", err=True)
@@ -115,6 +141,22 @@ def cli(
     for kind, path in written:
         click.echo(f"{kind} report written to {one_line(str(path.resolve()))}")
     sys.exit(recorder.exit_code)
+
+
+def _judge_har(
+    har: Path | None,
+    options: Options,
+    profile: Profile,
+    side: Side,
+    timeout: float,
+    fail_on: Basis,
+    progress: Callable[[str], None],
+) -> Recorder:
+    if har is None:
+        raise UsageError("--side judges a recording: give it with --har FILE")
+    if options.base_url or options.mock:
+        raise UsageError("--har judges a recording and sends nothing: it excludes --base-url and --mock")
+    return judge_recording_file(har, profile, timeout=timeout, side=side, fail_on=fail_on, progress=progress)
 
 
 def _echo(line: str) -> None:

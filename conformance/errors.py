@@ -6,7 +6,8 @@ ConformanceError                 exit 2, one line: the tool could not judge the 
 ├── LoginImpossible              the server answered the login, but refused the given credentials
 ├── RegistrationUnusable         the given --reg-no has no unsettled bill to test against
 ├── MockStartError               `--mock` could not start his-mock
-└── CasesError                   his-cases: bad arguments, or no usable his-mock for `load`
+├── CasesError                   his-cases: bad arguments, or no usable his-mock for `load`
+└── RecordingUnreadable          `--har FILE` is not valid JSON, not a HAR or journal, or too big
 
 RunStopped                       not an error: the run ends early and still reports what it checked,
 ├── BudgetExhausted              the request budget (--max-requests) is spent
@@ -87,6 +88,10 @@ class RaceFailed(RunStopped):
 
 class UnsendableRequest(Exception):
     """The request cannot be put on the wire (e.g. a generated header value HTTP cannot carry)."""
+
+
+class RecordingUnreadable(ConformanceError):
+    """`--har FILE` is not a readable recording: not JSON, not HAR 1.2 or a his-mock journal, too big."""
 
 
 class ForbiddenRequest(RuntimeError):

@@ -76,6 +76,7 @@ class Finding:
     operation_id: str
     exchange: Exchange | None  # the raw exchange until the run ends; None once redacted
     shown: ShownExchange | None = None  # the redacted exchange, for reports
+    side: str = "server"  # whose behaviour it is about: "server", or "client" (the CLI-* rules)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -131,6 +132,7 @@ class Finding:
     def _facts(self) -> dict[str, object]:
         return {
             "rule": self.rule_id,
+            "side": self.side,
             "basis": self.basis.value,
             "severity": self.severity.value,
             "kind": self.kind,

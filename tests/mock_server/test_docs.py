@@ -12,20 +12,10 @@ import requests
 
 from his_contract import Spec, spec_path
 from tests.mock_server.conftest import MockClient
+from tests.support.devtools_har import CHROMIUM_FLAGS
 
 # The docs touch no state: the embedded database is enough (the suite's other tests run on both).
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def test_openapi_yaml_is_the_contract_itself(doc: MockClient) -> None:
