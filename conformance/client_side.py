@@ -20,12 +20,9 @@ from conformance.recording import RecordedExchange
 from conformance.registry import Judgement
 from conformance.results import Recorder
 from his_contract import Rule
-from his_contract.client_rules import Call, ClientFinding, judge_client, token_subject
+from his_contract.client_rules import Call, ClientFinding, answer_injected, judge_client, token_subject
 
 CLIENT_SIDE = "client"
-# Faults that change what comes later (the bill, the token's life) but leave this answer as it was:
-# the client got a real answer (his-mock's scenarios, see mock_server.scenarios).
-_TRANSPARENT_FAULTS = frozenset({"change-bill", "expire-token"})
 _BILL_FACTS = ("BILLID", "GRZFJE3")
 
 
@@ -72,7 +69,7 @@ def _call(item: RecordedExchange, answer: Answer, contract: Contract) -> Call:
         http_status=exchange.response.status if exchange.response is not None else None,
         status=status,
         msg=msg if isinstance(msg, str) else None,
-        injected=item.fault is not None and item.fault not in _TRANSPARENT_FAULTS,
+        injected=answer_injected(item.fault),
         answer=item.answer_facts or _facts(answer),
     )
 

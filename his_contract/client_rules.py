@@ -35,6 +35,17 @@ MAX_CALLS_PER_FINDING = 50
 # Statuses after which a settlement may or may not have been committed (CLI-3).
 UNCERTAIN_STATUSES = frozenset({2, 500})
 _MAX_TOKEN_CHARS = 8192
+# Fault kinds of his-mock's scenarios that change what comes later (the bill, the token's life) but
+# leave the answer of the call that took them as it was: the client got a real answer. Here, because
+# the mock's report and the suite's `--har --side client` both read journals that name them.
+EXPIRE_TOKEN_FAULT = "expire-token"
+CHANGE_BILL_FAULT = "change-bill"
+_ANSWER_KEEPING_FAULTS = frozenset({EXPIRE_TOKEN_FAULT, CHANGE_BILL_FAULT})
+
+
+def answer_injected(fault_kind: object) -> bool:
+    """Whether a fault of this kind replaced the call's answer (not only armed a later effect)."""
+    return fault_kind is not None and fault_kind not in _ANSWER_KEEPING_FAULTS
 
 
 @dataclass(slots=True, frozen=True)

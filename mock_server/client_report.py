@@ -15,11 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from his_contract.client_rules import BILL, Call, ClientFinding, judge_client, verdict
+from his_contract.client_rules import BILL, Call, ClientFinding, answer_injected, judge_client, verdict
 from his_contract.escaping import html_text, xml_text
 from his_contract.report_style import REPORT_STYLE
 from his_contract.spec import Basis, Rule, Spec
-from mock_server.faults import CHANGE_BILL, EXPIRE_TOKEN
 
 FORMATS = ("json", "junit", "html")
 # A bill's top-level BILLID and GRZFJE3 in the answer's JSON (no nested object has these keys).
@@ -98,9 +97,7 @@ def calls_from_journal(entries: Iterable[Mapping[str, Any]]) -> list[Call]:
                 http_status=entry.get("httpStatus"),
                 status=entry.get("status"),
                 msg=entry.get("msg"),
-                # Effects that leave the answer as it was (a changed bill, a token expired for the
-                # calls after this one) are not injected answers.
-                injected=kind is not None and kind not in (CHANGE_BILL, EXPIRE_TOKEN),
+                injected=answer_injected(kind),
                 answer=answer if isinstance(answer, Mapping) else {},
             )
         )

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
+from his_contract.client_rules import CHANGE_BILL_FAULT, EXPIRE_TOKEN_FAULT
 from mock_server.database import Database
 from mock_server.errors import FaultError
 from mock_server.schema import faults_table
@@ -30,8 +31,8 @@ KINDS = ("status", "delay", "http500", "drop")
 # "after" a call that succeeded (it has committed; then its answer is replaced).
 APPLIED = ("before", "after")
 # Kinds only scenarios arm: a token that expires, a bill that changes, a restarting IIS's HTML 503.
-EXPIRE_TOKEN = "expire-token"
-CHANGE_BILL = "change-bill"
+EXPIRE_TOKEN = EXPIRE_TOKEN_FAULT
+CHANGE_BILL = CHANGE_BILL_FAULT
 HTTP503 = "http503"
 # The operation of a fault for every operation (his-unavailable, an expired token).
 ANY_OPERATION = "*"
