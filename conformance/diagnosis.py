@@ -66,14 +66,19 @@ def no_api_reason(exchange: Exchange, *, is_envelope: bool) -> str | None:
     """The reason when an HTTP server answered the login, but evidently no HIS API lives there.
 
     A 404 (or 405: a static server) means no such path, whatever the body says; any other answer
-    below 500 that is not an envelope (an HTML page, a SPA's index.html) means the same. A 5xx
-    stays a finding about the deployment (ENV-5), and 401/403 a refused login.
+    below 500 that is not an envelope (an HTML page, a SPA's index.html) means the same, unless it
+    looks like a broken envelope (JSON labelled as such, or a body starting with `{`: GBK bytes
+    under charset=utf-8, a bare NaN): that is a finding about the deployment (ENV-1), as a 5xx is
+    (ENV-5), and 401/403 a refused login.
     """
     response = exchange.response
     if response is None or exchange.problem is not None:
         return None
     status = response.status
-    wrong_path = status in (404, 405) or (not is_envelope and status < 500 and status not in (401, 403))
+    broken_envelope = response.media_type.endswith("json") or response.body.lstrip()[:1] == b"{"
+    wrong_path = status in (404, 405) or (
+        not is_envelope and not broken_envelope and status < 500 and status not in (401, 403)
+    )
     if not wrong_path:
         return None
     media = response.media_type or "no Content-Type"

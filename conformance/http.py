@@ -257,11 +257,11 @@ class Transport:
                 self._last_sent_at += (count - 1) / self.rate_limit
             self.sent += count
 
-    def connection(self) -> Transport:
+    def connection(self, *, timeout: float | None = None) -> Transport:
         """A transport on a connection of its own, for one request already charged by `reserve`.
 
-        The same settings; fresh private state (every `_` field with a factory: the connection pool,
-        a lock), so nothing is shared with this transport or another racer.
+        The same settings (another `timeout` if given); fresh private state (every `_` field with a
+        factory: the connection pool, a lock), so nothing is shared with this transport or another racer.
         """
         fresh = {
             item.name: item.default_factory()
@@ -269,7 +269,13 @@ class Transport:
             if item.name.startswith("_") and item.default_factory is not dataclasses.MISSING
         }
         return dataclasses.replace(
-            self, max_requests=1, rate_limit=0.0, sent=0, consecutive_timeouts=0, **fresh
+            self,
+            timeout=self.timeout if timeout is None else timeout,
+            max_requests=1,
+            rate_limit=0.0,
+            sent=0,
+            consecutive_timeouts=0,
+            **fresh,
         )
 
     def _pace(self) -> None:

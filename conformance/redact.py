@@ -11,6 +11,7 @@ however deep or large, can make it fail.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -23,6 +24,10 @@ REDACTED = "***"
 # Longer than any form of a secret a preview could cut (a password of 100 characters, each
 # written as a 12-character percent-encoding of a 4-byte character, is 1,200).
 _PREVIEW_MARGIN = 4096
+# A signed JWT the run did not register (a token handed to a probe's login, or a login the run
+# could not read as a success): its signature is what makes it a credential, so it goes; the
+# header and claims stay readable.
+_UNKNOWN_SIGNED_JWT = re.compile(r"(eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.)[A-Za-z0-9_-]{8,}")
 
 
 @dataclass(slots=True)
@@ -55,7 +60,7 @@ class Redactor:
         """`value` with every known secret, in any of its forms, replaced by its placeholder."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             value = self._matchers[secret].replace(value, self._secrets[secret])
-        return value
+        return _UNKNOWN_SIGNED_JWT.sub(rf"\1{REDACTED}", value)
 
     def body(self, body: bytes | None) -> str:
         """A request or response body as text, secrets replaced.

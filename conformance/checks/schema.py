@@ -45,6 +45,10 @@ def schema_errors(ctx: CheckContext, exchange: Exchange) -> list[SchemaError]:
         where = _path(path)
         if ctx.contract.is_amount_schema(error.schema):
             errors.append(SchemaError(where, f"{dumps(error.instance)} is not a decimal amount", True))
+            if error.validator == "type":
+                # A number or null where the amount string belongs breaks the shape too: SCH-1 says
+                # "strings are strings", whatever the field holds.
+                errors.append(SchemaError(where, _short(error.message), False))
         else:
             errors.append(SchemaError(where, _short(error.message), False))
     return errors

@@ -173,6 +173,8 @@ CASES: dict[str, Case] = {
     "sch1-extra-fields": Case("SCH-1", HELD, bill_answer(bill(HospitalCode="44", Extra={"a": 1}))),
     "sch1-number": Case("SCH-1", DOCUMENT, bill_answer(bill(BILLID=1))),
     "sch1-null": Case("SCH-1", DOCUMENT, bill_answer(bill(DoctName=None))),
+    # "strings are strings": an amount written as a JSON number breaks the shape too, not only SCH-2.
+    "sch1-number-amount": Case("SCH-1", DOCUMENT, bill_answer(bill(SumFund=136.4))),
     "sch1-Items-strict": Case("SCH-1", DOCUMENT, bill_answer(bill_with(_capital_items))),
     "sch1-Items-lenient": Case("SCH-1", HELD, bill_answer(bill_with(_capital_items)), profile=LENIENT),
     "sch1-not-on-errors": Case("SCH-1", NOT_JUDGED, error(BILL, 6)),
@@ -185,6 +187,7 @@ CASES: dict[str, Case] = {
         "SCH-2", HELD, bill_answer(bill_with(lambda b: _first_line(b).update(Price="18.5000")))
     ),
     "sch2-negative": Case("SCH-2", DOCUMENT, bill_answer(bill(SBZFJE="-1.00"))),
+    "sch2-number-amount": Case("SCH-2", DOCUMENT, bill_answer(bill(SumFund=136.4))),
     # INP-1
     "inp1-status-5": Case("INP-1", HELD, error(LOGIN, 5, {"userId": "x"}), MISSING),
     "inp1-missing-status-6": Case("INP-1", DOCUMENT, error(LOGIN, 6, {"userId": "x"}), MISSING),

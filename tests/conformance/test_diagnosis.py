@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.diagnosis import unreachable_reason
-from conformance.http import Exchange, HttpRequest, Problem
+from conformance.diagnosis import no_api_reason, unreachable_reason
+from conformance.http import Exchange, HttpRequest, HttpResponse, Problem
 from tests.conformance.broken import base
 from tests.conformance.conftest import reference_args, run_in_process
 from tests.support.rawserver import Handler, answer, raw_server
@@ -135,3 +135,18 @@ def test_an_untrusted_certificate_is_named_with_its_fix() -> None:
 
     assert reason is not None and "the certificate of his.test:8443 is not trusted here" in reason
     assert reason.endswith("point SSL_CERT_FILE at the CA bundle that signed it")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"status": 0, "isSuccess": true, "msg": NaN}', '{"msg": "调用成功"}'.encode("gbk")],
+    ids=["nan", "gbk-under-utf-8"],
+)
+def test_a_broken_envelope_at_the_login_is_a_finding_not_a_wrong_url(body: bytes) -> None:
+    """JSON labelled as such that is no readable envelope is the deployment's defect (ENV-1, exit 1)."""
+    url = "http://127.0.0.1:9/api/Login/Token"
+    headers = (("Content-Type", "application/json; charset=utf-8"),)
+    response = HttpResponse(200, "OK", headers, body)
+    exchange = Exchange("login", HttpRequest("POST", url, (), b"{}"), response, None, 0.01)
+
+    assert no_api_reason(exchange, is_envelope=False) is None

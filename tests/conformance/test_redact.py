@@ -123,3 +123,12 @@ def test_redaction_never_parses_so_a_deep_answer_is_only_text() -> None:
     shown = redactor(PASSWORD).body(body)
 
     assert shown.endswith(f'"{PASSWORD_PLACEHOLDER}"') and PASSWORD not in shown
+
+
+def test_a_signed_token_the_run_never_registered_loses_its_signature() -> None:
+    """A token handed to a probe's login (or a login the run could not read) is a working credential."""
+    stray = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJlLW9mLWEtcmVhbC1rZXktMDEyMzQ1Njc4OQ"
+    shown = redactor().text(f'{{"response": "{stray}"}}')
+
+    assert "c2lnbmF0dXJl" not in shown
+    assert "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.***" in shown  # header and claims stay readable
