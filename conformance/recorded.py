@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from conformance.answer import Answer, read_answer
+from conformance.checks._support import request_json
 from conformance.client_side import client_rules, judge_client_side
 from conformance.contract import Contract
 from conformance.har import read_recording
@@ -29,8 +30,9 @@ from conformance.profiles import Profile
 from conformance.recorded_intents import IntentReader, secrets_of
 from conformance.recording import MAX_ENTRIES, RecordedExchange, Recording, SkippedEntry
 from conformance.redact import Redactor
-from conformance.registry import Judgement, judge_exchange
+from conformance.registry import NO_SECRETS, Judgement, judge_exchange
 from conformance.results import Recorder, RunInfo
+from conformance.secret_forms import WatchedSecrets, watched_secrets
 from his_contract import Basis, load_spec
 
 TRANSPORT_RULE = "TRN-1"
@@ -100,14 +102,21 @@ def judge_recording(
     recorder = Recorder(rules, profile, Redactor(), info)
     recorder.requests_sent = 0
     answers = [read_answer(item.exchange, contract, profile) for item in recording.exchanges]
+    all_tokens: list[str] = []
+    all_passwords: list[str] = []
     for item, answer in zip(recording.exchanges, answers, strict=True):
         tokens, passwords = secrets_of(item.exchange, answer)
         for token in tokens:
             recorder.redactor.add_token(token)
         for password in passwords:
             recorder.redactor.add_password(password)
+        all_tokens += tokens
+        all_passwords += passwords
     if side.server:
-        _judge_server_side(recorder, recording.exchanges, answers, contract, profile, timeout)
+        secrets = _recorded_secrets(recording.exchanges, all_passwords, all_tokens)
+        if secrets.unwatched_reason:
+            recorder.note(f"SEC-1 does not look for the recorded password: {secrets.unwatched_reason}")
+        _judge_server_side(recorder, recording.exchanges, answers, contract, profile, timeout, secrets)
     if side.client:
         judge_client_side(recorder, recording.exchanges, answers, contract)
     recorder.note(
@@ -130,6 +139,7 @@ def _judge_server_side(
     contract: Contract,
     profile: Profile,
     timeout: float,
+    secrets: WatchedSecrets,
 ) -> None:
     reader = IntentReader.for_recording(contract, recorded)
     for item, answer in zip(recorded, answers, strict=True):
@@ -143,7 +153,7 @@ def _judge_server_side(
             if item.response_body_recorded:
                 judgements = [
                     j
-                    for j in judge_exchange(contract, profile, exchange, answer, intent)
+                    for j in judge_exchange(contract, profile, exchange, answer, intent, secrets=secrets)
                     if j.rule_id != TRANSPORT_RULE
                 ]
             judgements += _transport(item.timed, exchange, contract, profile, timeout, intent)
@@ -152,6 +162,24 @@ def _judge_server_side(
             recorder.note(f"{item.citation}: a body nested too deep to judge; left out")
             continue
         recorder.record([_cited(judgement, item) for judgement in judgements])
+
+
+def _recorded_secrets(
+    recorded: Sequence[RecordedExchange], passwords: Sequence[str], tokens: Sequence[str]
+) -> WatchedSecrets:
+    """What SEC-1 watches in a recording: the passwords its logins submitted (the first as the
+    run's own, under the same rule of telling it from ordinary data), and the first token."""
+    if not passwords:
+        return NO_SECRETS
+    ordinary = tuple(
+        value
+        for item in recorded
+        for key, value in request_json(item.exchange).items()
+        if key != "password" and isinstance(value, str)
+    )
+    unique = list(dict.fromkeys(passwords))
+    secrets = watched_secrets(unique[0], probes=tuple(unique[1:]), ordinary=ordinary)
+    return secrets.with_token(tokens[0]) if tokens else secrets
 
 
 def _cited(judgement: Judgement, item: RecordedExchange) -> Judgement:
