@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 
 from mock_server.app import create_app
+from mock_server.cli import main
+from mock_server.report_cli import summary
 from mock_server.service import Settings
 from tests.support.kiosks import BILL, LOGIN, Kiosk, careless_new_payment_until_paid, careless_start
 from tests.support.mock import DEMO_PASSWORD, DEMO_REG_NO, DEMO_USER, login, start_mock
@@ -86,6 +89,8 @@ def test_proxy_reports_the_broken_servers_rule_on_the_server_side(module: str, r
     text = repr(server)
     assert "journal id " in text
     assert "demo-password" not in text and '"wrong"' not in text
+    # `his-mock report` prints the server's finding beside the client's.
+    assert f"{rule} [document] server: " in summary(document)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +149,7 @@ def test_the_client_receives_the_upstreams_bytes(
     assert direct.json()["status"] == 0
     assert proxied_answer.content == direct.content
     assert proxied_answer.status_code == direct.status_code
-    assert proxied_answer.headers["Content-Type"] == direct.headers["Content-Type"]
+    assert _relayed_headers(proxied_answer) == _relayed_headers(direct)
     # A refusal too (no token): the upstream's status and envelope, byte for byte.
     refusals = [requests.post(f"{base}{BILL}", json={"RegNo": DEMO_REG_NO}, timeout=10) for base in bases]
     assert refusals[0].content == refusals[1].content and refusals[0].json()["status"] == 1
@@ -166,3 +171,31 @@ def test_an_unreachable_upstream_answers_status_2_with_http_502_and_is_journaled
     assert document["server"]["upstream"] == nothing
     assert "demo-password" not in repr(document)
     app.extensions["his_mock"].close()
+
+
+def _relayed_headers(response: requests.Response) -> dict[str, str]:
+    """The headers a proxied answer keeps (each server writes its own Date, Server and framing)."""
+    own = {"date", "server", "connection", "keep-alive", "transfer-encoding"}
+    return {name.lower(): value for name, value in response.headers.items() if name.lower() not in own}
+
+
+def test_proxy_mode_refuses_several_workers() -> None:
+    result = CliRunner().invoke(main, ["--proxy", "http://127.0.0.1:9", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "--proxy runs with one worker" in result.output
+
+
+def test_a_fault_before_the_call_answers_without_asking_the_upstream(
+    upstream_mock: RunningServer, proxied: RunningServer
+) -> None:
+    for base in (upstream_mock.base_url, proxied.base_url):
+        assert requests.post(f"{base}/__admin/reset", timeout=10).status_code == 200
+    fault = {"operation": "login", "kind": "status", "status": 2}
+    assert requests.post(f"{proxied.base_url}/__admin/faults", json=fault, timeout=10).status_code == 201
+    body = {"userId": DEMO_USER, "password": DEMO_PASSWORD}
+    first, second = (requests.post(f"{proxied.base_url}{LOGIN}", json=body, timeout=10) for _ in range(2))
+    assert first.json()["status"] == 2 and second.json()["status"] == 0
+    upstream_calls = requests.get(f"{upstream_mock.base_url}/__admin/requests", timeout=10).json()
+    assert len(upstream_calls) == 1  # only the second login reached the real HIS
+    # The injected answer is the proxy's doing, not the upstream's: no server finding for it.
+    assert report(proxied.base_url)["server"]["verdict"] == "pass"
