@@ -92,7 +92,7 @@ class Upstream:
         self, operation_id: str, method: str, path: str, headers: Iterable[tuple[str, str]], body: bytes
     ) -> Forwarded:
         """One call sent on as the client sent it; `UpstreamUnreachable` when no answer came back."""
-        sent = {name: value for name, value in headers if name.lower() not in _REQUEST_DROPPED}
+        sent = dict(end_to_end(headers, _REQUEST_DROPPED))
         sent["Accept-Encoding"] = "identity"
         started = datetime.now(UTC)
         # A proxy passes every call on: a run of timeouts upstream must not stop later calls.
@@ -110,7 +110,7 @@ class Upstream:
         """The upstream answer's Content-Type, and the other headers the client gets unchanged."""
         response = forwarded.exchange.response
         assert response is not None
-        kept = tuple((n, v) for n, v in response.headers if n.lower() not in _RESPONSE_DROPPED)
+        kept = end_to_end(response.headers, _RESPONSE_DROPPED)
         content_type = next((v for n, v in kept if n.lower() == "content-type"), "")
         return content_type, tuple((n, v) for n, v in kept if n.lower() != "content-type")
 
@@ -159,6 +159,19 @@ class Upstream:
             label=self.url,
         )
         return [finding.as_dict() for result in recorder.results.values() for finding in result.findings]
+
+
+def end_to_end(headers: Iterable[tuple[str, str]], dropped: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """`headers` without the `dropped` ones and without those the `Connection` header names (RFC 9110
+    7.6.1: they are hop-by-hop too)."""
+    listed = tuple(headers)
+    named = {
+        token.strip().lower()
+        for name, value in listed
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    return tuple((name, value) for name, value in listed if name.lower() not in dropped | named)
 
 
 def with_server_side(

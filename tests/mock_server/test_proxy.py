@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from mock_server.app import create_app
 from mock_server.cli import main
+from mock_server.proxy import HOP_BY_HOP, end_to_end
 from mock_server.report_cli import summary
 from mock_server.service import Settings
 from tests.support.kiosks import BILL, LOGIN, Kiosk, careless_new_payment_until_paid, careless_start
@@ -199,3 +200,16 @@ def test_a_fault_before_the_call_answers_without_asking_the_upstream(
     assert len(upstream_calls) == 1  # only the second login reached the real HIS
     # The injected answer is the proxy's doing, not the upstream's: no server finding for it.
     assert report(proxied.base_url)["server"]["verdict"] == "pass"
+
+
+def test_hop_by_hop_headers_and_those_connection_names_are_not_passed_on() -> None:
+    headers = [
+        ("Connection", "keep-alive, X-Hop"),
+        ("X-Hop", "1"),
+        ("Keep-Alive", "timeout=5"),
+        ("Transfer-Encoding", "chunked"),
+        ("Authorization", "Bearer t"),
+        ("Token-Expired", "true"),
+    ]
+    kept = end_to_end(headers, HOP_BY_HOP)
+    assert kept == (("Authorization", "Bearer t"), ("Token-Expired", "true"))
