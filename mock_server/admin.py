@@ -185,7 +185,12 @@ def admin_blueprint(mock: HisMock) -> Blueprint:
             return Response(as_junit(report), content_type="application/xml; charset=utf-8")
         if output == "html":
             return Response(utf8(as_html(report)), content_type="text/html; charset=utf-8")
-        return _json(as_json(report))
+        document = as_json(report)
+        if mock.upstream is not None:
+            from mock_server.proxy import with_server_side
+
+            document = with_server_side(document, mock.upstream, [entry["id"] for entry in entries])
+        return _json(document)
 
     @admin.post("/token")
     def mint_token() -> Response:

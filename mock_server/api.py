@@ -17,11 +17,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 
 from his_contract import Spec, loads_bounded
+from his_contract.client_rules import token_subject
 from mock_server.accesslog import AccessLog
 from mock_server.auth import Claims
 from mock_server.bridge import DROP_CONNECTION, INLINE, TAKEN_FAULT, RunOnThread
@@ -33,6 +34,7 @@ from mock_server.errors import (
     InvalidInput,
     TokenExpired,
     TokenInvalid,
+    UpstreamUnreachable,
 )
 from mock_server.faults import CHANGE_BILL, EXPIRE_TOKEN, HTTP503, Fault, canonical_operation
 from mock_server.flavors import Reply, success_prefix
@@ -40,6 +42,9 @@ from mock_server.journal import Entry, token_fingerprint
 from mock_server.scenarios import apply_effect
 from mock_server.service import HisMock
 from mock_server.validation import MAX_BODY_BYTES, too_large
+
+if TYPE_CHECKING:
+    from mock_server.proxy import Forwarded, Upstream
 
 log = logging.getLogger("his_mock")
 
@@ -77,6 +82,7 @@ class HeldAnswer:
     msg: str | None
     user_id: str | None
     answer: dict[str, str] | None
+    forwarded: Forwarded | None = None
 
 
 class HisApi:
@@ -116,7 +122,9 @@ class HisApi:
     def is_short(self, environ: dict[str, Any]) -> bool:
         """True for a call that never waits long: a HIS operation (one that takes a delay fault asks
         for a thread with `RunOnThread`). The serving layer runs such calls on its event loop's
-        thread, without a hand-over to its pool."""
+        thread, without a hand-over to its pool. In proxy mode none is: each waits for the real HIS."""
+        if self.mock.upstream is not None:
+            return False
         return (environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")) in self._endpoints
 
     def wsgi(self, fallback: WsgiApp) -> WsgiApp:
@@ -166,6 +174,7 @@ class HisApi:
 
     def _endpoint(self, operation_id: str, protected: bool, handler: Handler) -> Endpoint:
         mock = self.mock
+        upstream = mock.upstream
         fault_key = canonical_operation(operation_id)
         success_msg = self._success_msg[operation_id]
 
@@ -178,6 +187,7 @@ class HisApi:
             msg: str | None = None
             user_id: str | None = None
             answer: dict[str, str] | None = None
+            forwarded: Forwarded | None = None
             authorization = environ.get("HTTP_AUTHORIZATION")
             token = token_fingerprint(authorization)
             # Read the body first so the journal shows it even when the token is refused or a fault
@@ -195,6 +205,16 @@ class HisApi:
                 early = None if fault is None else self._apply(fault, environ)
                 if early is not None:
                     reply = early
+                elif upstream is not None:
+                    # Proxy mode: the real HIS answers; the faults around the call stay the mock's.
+                    user_id = token_subject(authorization) if protected else _login_user(raw)
+                    if oversized is not None:
+                        raise oversized  # more than the mock reads: it cannot send the body on whole
+                    forwarded = upstream.forward(
+                        operation_id, environ["REQUEST_METHOD"], _path(environ), _headers(environ), raw
+                    )
+                    reply, status, msg = _relayed(upstream, forwarded)
+                    body = _json_object(raw)
                 else:
                     claims = None
                     if protected:
@@ -212,12 +232,15 @@ class HisApi:
                     status, msg = 0, success_msg
                     if not protected:
                         user_id = body.get("userId")  # a login's token belongs to the user who logged in
+                if early is None and status == 0:
                     answer = answer_facts(fault_key, reply.body)
                     after = mock.faults.take(fault_key, when="after", token=token) if after_pending else None
                     if after is not None:
                         fault = after
                         if after.delay_ms and environ.get(INLINE):
-                            held = HeldAnswer(started, reply, after, raw, status, msg, user_id, answer)
+                            held = HeldAnswer(
+                                started, reply, after, raw, status, msg, user_id, answer, forwarded
+                            )
                             raise RunOnThread({_HELD_ANSWER: held})
                         reply = self._apply_after(after, environ, body, token, reply)
                         if after.kind in ("drop", "http500"):
@@ -246,6 +269,7 @@ class HisApi:
                 fault=fault,
                 user_id=user_id,
                 answer=answer,
+                forwarded=forwarded,
             )
             return reply
 
@@ -309,6 +333,7 @@ class HisApi:
             fault=held.fault,
             user_id=held.user_id,
             answer=held.answer,
+            forwarded=held.forwarded,
         )
         return reply
 
@@ -325,8 +350,10 @@ class HisApi:
         fault: Fault | None,
         user_id: str | None,
         answer: dict[str, str] | None,
+        forwarded: Forwarded | None = None,
     ) -> None:
-        """One log line and one journal record per call."""
+        """One log line and one journal record per call (and in proxy mode, the forwarded exchange
+        kept under the journal's id for the server-side judgement)."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         injected = "" if fault is None else f" fault={fault.describe()}"
         shown_http = "dropped" if fault is not None and fault.kind == "drop" else http_status
@@ -334,7 +361,7 @@ class HisApi:
         self.access_log.write(
             f"{method} {path} status={status} http={shown_http} {elapsed_ms:.1f}ms{injected}"
         )
-        self.mock.journal.append(
+        journal_id = self.mock.journal.append(
             Entry(
                 method=method,
                 path=path,
@@ -351,6 +378,45 @@ class HisApi:
                 answer=answer,
             )
         )
+        if forwarded is not None and self.mock.upstream is not None:
+            self.mock.upstream.keep(journal_id, forwarded)
+
+
+def _relayed(upstream: Upstream, forwarded: Forwarded) -> tuple[Reply, int | None, str | None]:
+    """The upstream's answer as the client gets it, with its envelope status and msg for the journal;
+    `UpstreamUnreachable` (status 2, HTTP 502) when it gave none."""
+    exchange = forwarded.exchange
+    if not forwarded.answered or exchange.response is None:
+        raise UpstreamUnreachable.because(f"{upstream.url}: {exchange.problem_text}")
+    content_type, headers = upstream.answer_headers(forwarded)
+    status, msg = upstream.envelope_status(forwarded)
+    return Reply(exchange.response.status, content_type, exchange.response.body, headers), status, msg
+
+
+def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers as the client sent them (WSGI keeps them as HTTP_* keys)."""
+    headers = [
+        (key[5:].replace("_", "-").title(), value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    ]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+    return headers
+
+
+def _path(environ: dict[str, Any]) -> str:
+    query = environ.get("QUERY_STRING")
+    return str(environ.get("PATH_INFO", "")) + (f"?{query}" if query else "")
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """The request body as an object where it is one (a scenario's effect reads its RegNo), else {}."""
+    try:
+        document = loads_bounded(raw)
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
 def _login_user(raw: bytes) -> str | None:

@@ -68,6 +68,19 @@ from mock_server.service import DEFAULT_DB, HisMock, Settings
     help="Arm a scenario at start-up, with its default timings (repeatable); see GET /__admin/scenarios.",
 )
 @click.option(
+    "--proxy",
+    default=None,
+    metavar="URL",
+    help="Forward every HIS call to the real HIS at URL and judge both sides (GET /__admin/report).",
+)
+@click.option(
+    "--proxy-timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds one forwarded call may take in all (no retry); then status 2, HTTP 502.",
+)
+@click.option(
     "--no-validate", is_flag=True, hidden=True, help="Skip request schema validation (benchmarks only)."
 )
 def main(
@@ -80,9 +93,14 @@ def main(
     workers: int,
     admin_token: str | None,
     scenarios: tuple[str, ...],
+    proxy: str | None,
+    proxy_timeout: float,
     no_validate: bool,
 ) -> None:
     """Run his-mock, a stateful mock of the hospital's HIS outpatient-settlement API."""
+    if proxy is not None and workers > 1:
+        # The forwarded answers the server side is judged on live in the worker's memory.
+        raise click.BadParameter("--proxy runs with one worker", param_hint="--workers")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     settings = Settings(
         db=db,
@@ -91,6 +109,8 @@ def main(
         token_ttl=token_ttl,
         admin_token=admin_token,
         validate=not no_validate,
+        proxy=proxy,
+        proxy_timeout=proxy_timeout,
     )
     try:
         mock = HisMock.create(settings)
@@ -158,6 +178,8 @@ def _banner(mock: HisMock, *, workers: int) -> None:
         f"his-mock: flavor {mock.settings.flavor}, {workers} worker{'s' if workers > 1 else ''},"
         f" database {mock.database.display_url}, fixtures {mock.fixtures.source}"
     )
+    if mock.upstream is not None:
+        echo(f"proxy mode: every HIS call goes to {mock.upstream.url}; GET /__admin/report judges both sides")
     users = mock.fixtures.users
     echo(f"users (userId / password): {len(users)}")
     for user in users[:BANNER_USERS]:

@@ -159,7 +159,7 @@ def as_json(report: ClientReport) -> dict[str, Any]:
     return {
         "verdict": report.verdict,
         "calls": len(report.calls),
-        "findings": [finding.as_dict() for finding in report.findings],
+        "findings": [{**finding.as_dict(), "side": "client"} for finding in report.findings],
         "summary": {
             "failures": sum(f.basis is Basis.DOCUMENT for f in report.findings),
             "advice": sum(f.basis is Basis.ADVICE for f in report.findings),

@@ -14,6 +14,7 @@ MockError                  root of everything his-mock raises
     ├── TokenInvalid       status 1 签名错误
     ├── TokenExpired       status 3 时间过期
     ├── BusinessError      status 6 His内部验证错误
+    ├── UpstreamUnreachable status 2 His内部错误: `--proxy`'s real HIS gave no answer (HTTP 502)
     └── InternalError      status 500 未知错误: a bug of his-mock, wherever it surfaced (HTTP 500)
 
 `HTTP_STATUS` below is the one table from error to HTTP status (the envelope status is the
@@ -113,6 +114,16 @@ class BusinessError(ApiError):
     status = 6
 
 
+class UpstreamUnreachable(ApiError):
+    """Status 2 His内部错误 with HTTP 502: in proxy mode, the real HIS did not answer (refused, timed out)."""
+
+    status = 2
+
+    @classmethod
+    def because(cls, detail: str) -> UpstreamUnreachable:
+        return cls("His内部错误：无法连接上游 HIS", f"his-mock --proxy: {detail}")
+
+
 class InternalError(ApiError):
     """Status 500 未知错误: an exception his-mock did not expect, inside a HIS operation or outside one."""
 
@@ -131,6 +142,7 @@ class InternalError(ApiError):
 # ProblemDetails for bodies that cannot be bound; mock_server.flavors).
 HTTP_STATUS: dict[type[ApiError], int] = {
     InternalError: 500,
+    UpstreamUnreachable: 502,
     InvalidInput: 200,
     TokenInvalid: 200,
     TokenExpired: 200,

@@ -65,7 +65,9 @@ class Reply:
         return _STATUS_LINES.get(self.http, f"{self.http} Unknown")
 
     def wsgi_headers(self) -> list[tuple[str, str]]:
-        return [("Content-Type", self.content_type), ("Content-Length", str(len(self.body))), *self.headers]
+        # No Content-Type at all where the answer had none (a proxied upstream's): never an empty one.
+        typed = [("Content-Type", self.content_type)] if self.content_type else []
+        return [*typed, ("Content-Length", str(len(self.body))), *self.headers]
 
     def as_response(self) -> Response:
         response = Response(self.body, status=self.http, content_type=self.content_type)

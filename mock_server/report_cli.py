@@ -74,8 +74,11 @@ def summary(document: dict[str, Any]) -> str:
     ]
     for finding in findings:
         calls = ", ".join(str(call) for call in finding.get("calls", []))
-        rule, basis = finding.get("rule"), finding.get("basis")
-        lines.append(f"  {rule} [{basis}] {finding.get('message')} (journal ids: {calls})")
+        rule, basis, side = finding.get("rule"), finding.get("basis"), finding.get("side", "client")
+        if side == "server":  # a proxied HIS's answer, as the suite words it (it cites its journal id)
+            lines.append(f"  {rule} [{basis}] server: {finding.get('received')}")
+        else:
+            lines.append(f"  {rule} [{basis}] {finding.get('message')} (journal ids: {calls})")
     return "\n".join(lines)
 
 
