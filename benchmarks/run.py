@@ -56,7 +56,7 @@ from harness.timing import time_command  # noqa: E402
 
 try:
     from mock_server.service import HisMock, Settings
-    from mock_server.serving import HEADER_READ_TIMEOUT_MS, THREADS_PER_WORKER
+    from mock_server.serving import HEADER_READ_TIMEOUT_MS, THREADS_PER_WORKER, event_loop
 except ImportError as exc:  # the kit is not installed in this interpreter's environment
     print(
         f"benchmark could not run: {exc}; install the kit first: pip install -e '.[bench]'", file=sys.stderr
@@ -215,7 +215,7 @@ class Benchmark:
         port = free_port()
         argv = [
             sys.executable, "-m", "granian", "--interface", "rsgi", "--host", HOST, "--port", str(port),
-            "--workers", str(self.args.workers), "--http", "1", "--no-ws", "--loop", "asyncio",
+            "--workers", str(self.args.workers), "--http", "1", "--no-ws", "--loop", event_loop(),
             "--log-level", "warning", "--working-dir", str(BENCH_DIR), "flask_ceiling:rsgi_app",
         ]  # fmt: skip
         ceiling = self.pool.start(
@@ -614,6 +614,7 @@ def run(bench: Benchmark) -> int:
                 "server": "granian (rsgi) + mock_server.bridge",
                 "threads_per_worker": THREADS_PER_WORKER,
                 "header_read_timeout_ms": HEADER_READ_TIMEOUT_MS,
+                "event_loop": event_loop(),
             },
             "wrk_threads": 1,
             "host": HOST,

@@ -57,9 +57,7 @@ def loads_bounded(
     if depth > max_depth:
         raise JsonBoundsError("depth", f"nested {depth} levels deep; the limit is {max_depth}")
     try:
-        if allow_constants:
-            return json.loads(text)
-        return json.loads(text, parse_constant=_refuse_constant)
+        return (_DECODER if allow_constants else _STRICT_DECODER).decode(text)
     except RecursionError:  # unreachable after the pre-scan; kept so no caller ever sees one
         raise JsonBoundsError("depth", f"nested too deep to decode; the limit is {max_depth}") from None
     except ValueError as exc:
@@ -101,3 +99,8 @@ def nesting_depth(data: bytes) -> int:
 def _refuse_constant(name: str) -> Any:
     """Python's json reads NaN, Infinity and -Infinity; JSON (RFC 8259) has no such literals."""
     raise ValueError(f"{name} is not a JSON value")
+
+
+# Built once: `json.loads` with any keyword builds a new decoder per call (a hot-path cost).
+_DECODER = json.JSONDecoder()
+_STRICT_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)

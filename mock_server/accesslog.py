@@ -18,10 +18,17 @@ class AccessLog:
 
     def __init__(self, fd: int = 2) -> None:
         self._fd = fd
+        # The last second a line was written in, and its date and time (formatting them costs
+        # more than the rest of the line); one tuple, so threads never pair a second with another's text.
+        self._stamp: tuple[int, str] = (-1, "")
 
     def write(self, line: str) -> None:
         now = time.time()
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        second, stamp = self._stamp
+        if int(now) != second:
+            second = int(now)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            self._stamp = (second, stamp)
         with contextlib.suppress(OSError):  # a closed stderr must not fail the call
             os.write(self._fd, f"{stamp}.{int(now * 1000) % 1000:03d} his-mock {line}\n".encode())
 

@@ -47,6 +47,10 @@ class RunOnThread(Exception):  # noqa: N818 (a request to the bridge, not an err
 
 
 _TEXT = [("content-type", "text/plain; charset=utf-8"), ("connection", "close")]
+# Header names already turned into environ keys ("user-agent" -> "HTTP_USER_AGENT"); bounded, since
+# clients choose the names.
+_HEADER_KEYS: dict[str, str] = {}
+_HEADER_KEYS_KEPT = 256
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -200,7 +204,11 @@ class RsgiBridge:
                 # one in the environ (X_Forwarded vs X-Forwarded), so it is left out as gunicorn does.
                 continue
             else:
-                key = "HTTP_" + name.upper().replace("-", "_")
+                key = _HEADER_KEYS.get(name)
+                if key is None:
+                    key = "HTTP_" + name.upper().replace("-", "_")
+                    if len(_HEADER_KEYS) < _HEADER_KEYS_KEPT:
+                        _HEADER_KEYS[name] = key
                 environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
 

@@ -7,6 +7,7 @@ HTML-escaped text, and only characters XML 1.0 allows in the JUnit file (`his_co
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -63,12 +64,18 @@ def answer_facts(operation: str, data: bytes) -> dict[str, str] | None:
     """What the client report needs of a status-0 answer (its body): a fetched bill's BILLID and GRZFJE3."""
     if operation != BILL:
         return None
-    facts = {}
+    return dict(_bill_facts(data))
+
+
+@functools.lru_cache(maxsize=256)
+def _bill_facts(data: bytes) -> tuple[tuple[str, str], ...]:
+    # Memoised: a client fetches the same few bills over and over, each answer the same bytes.
+    facts = []
     for name, pattern in _BILL_FACTS.items():
         found = pattern.search(data)
         if found is not None:
-            facts[name] = json.loads(b'"' + found.group(1) + b'"')
-    return facts
+            facts.append((name, json.loads(b'"' + found.group(1) + b'"')))
+    return tuple(facts)
 
 
 def calls_from_journal(entries: Iterable[Mapping[str, Any]]) -> list[Call]:

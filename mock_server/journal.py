@@ -13,10 +13,10 @@ it never changes the answer of an HIS call, and a committed settlement still ans
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-import os
 import re
 import socket
 import time
@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
-from mock_server.database import Database
+from mock_server.database import Database, process_id
 from mock_server.faults import Fault
 from mock_server.schema import journal_table
 
@@ -143,7 +143,7 @@ def journal_row(entry: Entry, *, host: str) -> dict[str, Any]:
     return {
         "time_ms": entry.time_ms,
         "host": host,
-        "worker": os.getpid(),
+        "worker": process_id(),
         "operation": entry.operation_id,
         "method": storable(entry.method)[:16],
         "path": bounded("path", entry.path),
@@ -207,6 +207,8 @@ def entry_document(row: Any) -> dict[str, Any]:
 
 def storable(text: str) -> str:
     """`text` as every database stores it: lone surrogates become "?", NUL becomes U+FFFD."""
+    if text.isascii():  # no surrogate in it: the common case costs one scan
+        return text.replace("\x00", "\ufffd") if "\x00" in text else text
     return text.encode("utf-8", errors="replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
@@ -218,6 +220,7 @@ def bound_text(text: str, limit: int) -> tuple[str, bool]:
     return text[: limit - 1] + CUT, True
 
 
+@functools.lru_cache(maxsize=1024)
 def token_fingerprint(authorization: str | None) -> str | None:
     """A short hash of the credentials in an Authorization header: the same token, the same value.
 

@@ -5,12 +5,16 @@ journal run on a real database of each kind (`db_url`)."""
 from __future__ import annotations
 
 import json
+import sqlite3
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 
 from mock_server.app import create_app
 from mock_server.database import Database, database_url
@@ -206,6 +210,70 @@ def test_a_journal_that_cannot_write_changes_nothing_else(
         conn.exec_driver_sql("DROP TABLE journal")
     assert journal.append(_entry()) is None  # logged, not raised
     assert "the journal could not record POST /api/Login/Token" in caplog.text
+
+
+def _sqlite_database(tmp_path: Path) -> Database:
+    return Database(f"sqlite:///{tmp_path / 'his-mock.db'}")
+
+
+def test_a_journal_insert_waits_out_another_process_holding_the_sqlite_write_lock(tmp_path: Path) -> None:
+    database = _sqlite_database(tmp_path)
+    journal = Journal(database)
+    holder = sqlite3.connect(tmp_path / "his-mock.db", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as another worker's transaction holds it
+    released = threading.Timer(0.3, holder.execute, args=("COMMIT",))
+    released.start()
+    started = time.monotonic()
+    try:
+        entry_id = journal.append(_entry(msg="after the lock"))
+    finally:
+        released.join()
+        holder.close()
+    assert entry_id is not None and time.monotonic() - started >= 0.25
+    assert journal.entries(limit=1)[0]["msg"] == "after the lock"
+    database.close()
+
+
+def test_a_failing_sqlite_statement_is_raised_and_its_connection_replaced(tmp_path: Path) -> None:
+    database = _sqlite_database(tmp_path)
+    statement = database.statement(select(meta_table.c.value).where(meta_table.c.key == bindparam("key")))
+    assert statement.first(key=SCHEMA_VERSION_KEY) is not None
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE his_mock_meta RENAME TO gone")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        statement.first(key=SCHEMA_VERSION_KEY)
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE gone RENAME TO his_mock_meta")
+    assert statement.first(key=SCHEMA_VERSION_KEY) is not None
+    database.close()
+
+
+def _wal_frames(db: Path) -> tuple[int, int]:
+    """Frames in SQLite's write-ahead log and frames already copied into the database file, read from
+    its shared-memory index (the WAL-index header's mxFrame, the checkpoint info's nBackfill) without
+    taking part in any transaction or checkpoint."""
+    data = Path(f"{db}-shm").read_bytes()
+    return struct.unpack_from("=I", data, 16)[0], struct.unpack_from("=I", data, 96)[0]
+
+
+def test_the_write_ahead_log_is_checkpointed_off_the_request_path(tmp_path: Path) -> None:
+    database = _sqlite_database(tmp_path)
+    journal = Journal(database)
+    for n in range(300):
+        journal.append(_entry(msg=f"call {n}"))
+    probe = sqlite3.connect(tmp_path / "his-mock.db", isolation_level=None)
+    try:
+        assert probe.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)  # a fresh connection's
+        deadline = time.monotonic() + 10
+        while True:  # nobody but the mock's own thread checkpoints here
+            frames, done = _wal_frames(tmp_path / "his-mock.db")
+            if frames > 0 and frames == done:
+                break
+            assert time.monotonic() < deadline, f"{done} of {frames} frames checkpointed"
+            time.sleep(0.05)
+    finally:
+        probe.close()
+    database.close()
 
 
 # --- the schema version --------------------------------------------------------------------------
