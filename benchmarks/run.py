@@ -318,22 +318,7 @@ class Benchmark:
     # -- settlement -----------------------------------------------------------------------------
 
     def load_bills(self, first: int, count: int, bill: dict[str, Any]) -> None:
-        url = self.contenders[0].server.base_url + "/__admin/registrations"
-        for start in range(first, first + count, 1000):
-            batch = [
-                {
-                    "RegNo": str(n),
-                    "CardNo": f"C{n}",
-                    "PatientName": "压测患者",
-                    "bill": {**bill, "BILLID": f"B{n}", "SERIAL_NO": f"S{n}"},
-                }
-                for n in range(start, min(start + 1000, first + count))
-            ]
-            answer = call(url, batch, method="PUT", timeout=120)
-            if answer.status != 200:
-                raise BenchError(
-                    f"PUT /__admin/registrations answered HTTP {answer.status}: {answer.body[:300]!r}"
-                )
+        databases.load_bills(self.contenders[0].server.base_url, first, bill, count=count)
 
     def settle(self) -> dict[str, Any]:
         """SettleByDoctor on his-mock alone, each request settling a different fresh bill."""

@@ -124,7 +124,7 @@ def _measure(
         span = int(bill_runs[-1]["rps"] * duration * 1.2) + 300
         starts = [first + ((round_no - 1) * len(hosts) + k) * span for k in range(len(hosts))]
         for start in starts:
-            _load_bills(hosts[0], start, bill, count=span)
+            load_bills(hosts[0].server.base_url, start, bill, count=span)
         run = _drive(hosts, SETTLE_PATH, template, duration=duration, round_no=round_no, first_indexes=starts)
         settle_runs.append(run)
         for name, result in (("GetUnSettleBillByDoctor", bill_runs[-1]), ("SettleByDoctor", run)):
@@ -191,7 +191,8 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _load_bills(host: Host, first: int, bill: dict[str, Any], *, count: int) -> None:
+def load_bills(base_url: str, first: int, bill: dict[str, Any], *, count: int) -> None:
+    """Register `count` fresh copies of `bill` (RegNo first, first + 1, ...) through the admin API."""
     for start in range(first, first + count, 1000):
         batch = [
             {
@@ -202,7 +203,7 @@ def _load_bills(host: Host, first: int, bill: dict[str, Any], *, count: int) -> 
             }
             for n in range(start, min(start + 1000, first + count))
         ]
-        answer = call(host.url("/__admin/registrations"), batch, method="PUT", timeout=120)
+        answer = call(base_url + "/__admin/registrations", batch, method="PUT", timeout=120)
         if answer.status != 200:
             raise BenchError(
                 f"PUT /__admin/registrations answered HTTP {answer.status}: {answer.body[:300]!r}"
