@@ -31,6 +31,7 @@ MOCK_CARD_NO = "C000123456"
 # The profile each flavor of the mock is judged by.
 FLAVOR_BY_PROFILE = {"strict": "doc", "lenient": "aspnet"}
 _START_TIMEOUT = 30.0
+_ANSWERS_IN_A_ROW = 3
 
 
 @dataclass(slots=True, frozen=True)
@@ -74,16 +75,29 @@ def running_mock(profile_name: str) -> Iterator[RunningMock]:
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: IO[bytes]) -> None:
+    """Until his-mock answers HTTP, several times in a row: a socket that accepts once may belong
+    to a worker that is still starting (Granian's workers each bind their own listening socket)."""
     deadline = time.monotonic() + _START_TIMEOUT
+    answered = 0
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise MockStartError(f"his-mock exited with {process.returncode}: {_tail(log)}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.2):
-            return
+        if _answers_http(port):
+            answered += 1
+            if answered >= _ANSWERS_IN_A_ROW:
+                return
+        else:
+            answered = 0
         time.sleep(0.05)
     raise MockStartError(
         f"his-mock did not listen on {HOST}:{port} within {_START_TIMEOUT:g} s: {_tail(log)}"
     )
+
+
+def _answers_http(port: int) -> bool:
+    with contextlib.suppress(OSError, requests.RequestException):
+        return requests.get(f"http://{HOST}:{port}/openapi.yaml", timeout=2).status_code == 200
+    return False
 
 
 def _expired_token(base_url: str) -> str | None:
