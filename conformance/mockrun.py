@@ -75,8 +75,8 @@ def running_mock(profile_name: str) -> Iterator[RunningMock]:
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: IO[bytes]) -> None:
-    """Until his-mock answers HTTP, several times in a row: a socket that accepts once may belong
-    to a worker that is still starting (Granian's workers each bind their own listening socket)."""
+    """Until his-mock answers HTTP, several times in a row: its listening socket accepts as soon as
+    it is bound, while the workers that answer on it may still be starting."""
     deadline = time.monotonic() + _START_TIMEOUT
     answered = 0
     while time.monotonic() < deadline:

@@ -1,36 +1,38 @@
-"""Run a WSGI app (the Flask app of his-mock) under Granian's RSGI interface, whole requests only.
+"""Run a WSGI app (the Flask app of his-mock) as an ASGI app, whole requests only.
 
-Granian (Rust) reads the request line and headers with its own deadline and size cap; this bridge
-then reads the body in the worker's event loop, bounded in size and time, and only a complete
-request reaches the app: on one of the worker's few pool threads, or (for the calls the app names
-short, `inline`) on the event loop's thread itself. A slow client costs a coroutine, never a thread:
-headers or a body trickling in at one byte a second hold nothing the other clients need.
+The HTTP server (uvicorn's httptools protocol with `mock_server.protocol` on top) reads the request
+line and headers under its own deadline and size cap; this bridge then reads the body in the
+worker's event loop, bounded in size and time, and only a complete request reaches the app: on one
+of the worker's few pool threads, or (for the calls the app names short, `inline`) on the event
+loop's thread itself. A slow client costs a coroutine, never a thread: headers or a body trickling
+in at one byte a second hold nothing the other clients need.
 
 What the bridge itself answers, before the app sees anything (the server layer's short answers):
-- 408 when the body has not arrived within `body_timeout` seconds;
-- 400 when the body cannot be read (a malformed chunked encoding, a connection reset mid-body).
+- 408 when the body has not arrived within `body_timeout` seconds.
 A body larger than `max_body` is not read: the app receives an empty body and a `Content-Length`
-saying how large it was, so it can answer its own "too large" (an envelope on the HIS paths).
+saying how large it was, so it can answer its own "too large" (an envelope on the HIS paths), and
+the connection is closed after that answer. A connection that breaks mid-body (a malformed chunked
+encoding is answered 400 by the protocol) gets nothing more.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
-import os
-import socket
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
 log = logging.getLogger("his_mock")
 
 # The key under which the WSGI environ carries `drop()`: close this connection without any answer.
 DROP_CONNECTION = "his_mock.drop_connection"
+# The ASGI scope extension through which the protocol (mock_server.protocol) lets the bridge drop
+# the connection; under another ASGI server a dropped call is answered 500 instead.
+DROP_EXTENSION = "his_mock.drop"
 # True in the environ of a call that runs on the event loop's thread (where it must not wait).
 INLINE = "his_mock.inline"
 # What the app hands to the pool thread with `RunOnThread` (an injected fault it already took).
@@ -46,30 +48,16 @@ class RunOnThread(Exception):  # noqa: N818 (a request to the bridge, not an err
         self.environ_updates = environ_updates
 
 
-_TEXT = [("content-type", "text/plain; charset=utf-8"), ("connection", "close")]
-# Header names already turned into environ keys ("user-agent" -> "HTTP_USER_AGENT"); bounded, since
+_TEXT = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+# Header names already turned into environ keys (b"user-agent" -> "HTTP_USER_AGENT"); bounded, since
 # clients choose the names.
-_HEADER_KEYS: dict[str, str] = {}
+_HEADER_KEYS: dict[bytes, str] = {}
 _HEADER_KEYS_KEPT = 256
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-class Scope(Protocol):
-    """What the bridge reads of Granian's RSGI scope."""
-
-    proto: str
-    http_version: str
-    server: str
-    client: str
-    scheme: str
-    method: str
-    path: str
-    query_string: str
-
-    @property
-    def headers(self) -> Any: ...
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
 
 
 class Answer:
@@ -91,8 +79,12 @@ class Answer:
         self.drop = True
 
 
-class RsgiBridge:
-    """An RSGI application that serves `app` from a small thread pool, complete requests only."""
+class _Disconnected(Exception):
+    """The client went away (or its request could not be parsed) before the whole body arrived."""
+
+
+class AsgiBridge:
+    """An ASGI application that serves `app` from a small thread pool, complete requests only."""
 
     def __init__(
         self,
@@ -121,27 +113,20 @@ class RsgiBridge:
             "wsgi.input_terminated": True,
         }
 
-    def __rsgi_init__(self, _loop: Any) -> None:
-        return None
-
-    def __rsgi_del__(self, _loop: Any) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    async def __rsgi__(self, scope: Scope, protocol: Any) -> None:
-        if scope.proto != "http":  # websockets are switched off; nothing else is served
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # no lifespan, no websockets: nothing else is served
             return
-        headers = scope.headers
-        declared = _content_length(headers.get("content-length"))
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        declared = _content_length(headers)
         try:
             async with asyncio.timeout(self.body_timeout):
-                body, size = await self._read_body(protocol, declared)
+                body, size = await self._read_body(receive, declared)
         except TimeoutError:
-            protocol.response_bytes(
-                408, _TEXT, f"request body not received within {self.body_timeout:g} s\n".encode()
+            await _send(
+                send, 408, _TEXT, f"request body not received within {self.body_timeout:g} s\n".encode()
             )
             return
-        except Exception as exc:  # Granian raises its own protocol errors for a malformed body
-            protocol.response_bytes(400, _TEXT, f"the request body cannot be read: {exc}\n".encode())
+        except _Disconnected:
             return
         answer = Answer()
         environ = self._environ(scope, headers, body, size)
@@ -158,57 +143,75 @@ class RsgiBridge:
                 environ.update(moved.environ_updates)
                 environ[INLINE] = False
             await asyncio.get_running_loop().run_in_executor(self._pool, self._call, environ, answer)
-        if answer.drop and drop_connection(scope.server, scope.client):
-            return
-        protocol.response_bytes(answer.status, answer.headers, answer.body)
+        if answer.drop:
+            drop = scope.get("extensions", {}).get(DROP_EXTENSION)
+            if drop is not None:
+                drop()
+                return
+        encoded = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
+        ]
+        if not any(name == b"content-length" for name, _value in encoded):
+            # The whole body is here: a length, not a chunked answer.
+            encoded.append((b"content-length", str(len(answer.body)).encode()))
+        if size > len(body):
+            # The rest of an oversized body stays unread: this connection cannot carry another request.
+            encoded.append((b"connection", b"close"))
+        await _send(send, answer.status, encoded, answer.body)
 
-    async def _read_body(self, protocol: Any, declared: int | None) -> tuple[bytes, int]:
+    async def _read_body(self, receive: Receive, declared: int | None) -> tuple[bytes, int]:
         """The body and its size; an empty body and the size seen once it exceeds `max_body`."""
-        if declared is not None:
-            if declared > self.max_body:
-                return b"", declared
-            body: bytes = await protocol()
-            return body, len(body)
+        if declared is not None and declared > self.max_body:
+            return b"", declared
         chunks: list[bytes] = []
         size = 0
-        async for chunk in protocol:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise _Disconnected
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
                 return b"", size
             chunks.append(chunk)
-        return b"".join(chunks), size
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks), size
 
-    def _environ(self, scope: Scope, headers: Any, body: bytes, size: int) -> dict[str, Any]:
-        server_host, _, server_port = scope.server.rpartition(":")
-        client_host, _, client_port = scope.client.rpartition(":")
+    def _environ(
+        self, scope: dict[str, Any], headers: list[tuple[bytes, bytes]], body: bytes, size: int
+    ) -> dict[str, Any]:
+        server = scope.get("server") or ("", 0)
+        client = scope.get("client") or ("", 0)
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         environ = {
             **self._base,
-            "REQUEST_METHOD": scope.method,
-            # WSGI carries the path as latin-1 text of its bytes (PEP 3333).
-            "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
-            "QUERY_STRING": scope.query_string,
-            "SERVER_NAME": server_host.strip("[]"),
-            "SERVER_PORT": server_port,
-            "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
-            "REMOTE_ADDR": client_host.strip("[]"),
-            "REMOTE_PORT": client_port,
-            "wsgi.url_scheme": scope.scheme,
+            "REQUEST_METHOD": scope["method"],
+            # WSGI carries the decoded path as latin-1 text of its bytes (PEP 3333).
+            "PATH_INFO": (unquote_to_bytes(raw_path) if b"%" in raw_path else raw_path).decode("latin-1"),
+            "QUERY_STRING": scope["query_string"].decode("latin-1"),
+            "SERVER_NAME": str(server[0]),
+            "SERVER_PORT": str(server[1]),
+            "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
+            "REMOTE_ADDR": str(client[0]),
+            "REMOTE_PORT": str(client[1]),
+            "wsgi.url_scheme": scope["scheme"],
             "wsgi.input": io.BytesIO(body),
             "CONTENT_LENGTH": str(size),
         }
-        for name, value in headers.items():
-            if name == "content-type":
-                environ["CONTENT_TYPE"] = value
-            elif name in ("content-length", "transfer-encoding") or "_" in name:
+        for name, raw_value in headers:
+            if name == b"content-type":
+                environ["CONTENT_TYPE"] = raw_value.decode("latin-1")
+            elif name in (b"content-length", b"transfer-encoding") or b"_" in name:
                 # The body is read and de-chunked already; a header with "_" could pose as another
                 # one in the environ (X_Forwarded vs X-Forwarded), so it is left out as gunicorn does.
                 continue
             else:
                 key = _HEADER_KEYS.get(name)
                 if key is None:
-                    key = "HTTP_" + name.upper().replace("-", "_")
+                    key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
                     if len(_HEADER_KEYS) < _HEADER_KEYS_KEPT:
                         _HEADER_KEYS[name] = key
+                value = raw_value.decode("latin-1")
                 environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
 
@@ -229,50 +232,13 @@ class RsgiBridge:
             answer.body = b"internal error of his-mock\n"
 
 
-def _content_length(value: str | None) -> int | None:
-    if value is None or not value.isdigit():
-        return None
-    return int(value)
-
-
-def drop_connection(server: str, client: str) -> bool:
-    """Shut down this process's TCP socket from `client` to `server` ("host:port" each), so the client
-    sees the connection close without an answer. Granian owns the socket; Linux's /proc finds it.
-    False when it cannot be found (another OS, an address form not handled)."""
-    inode = _socket_inode(server, client)
-    if inode is None:
-        return False
-    target = f"socket:[{inode}]"
-    fd_dir = Path("/proc/self/fd")
-    for entry in fd_dir.iterdir():
-        with contextlib.suppress(OSError):
-            if os.readlink(entry) == target:
-                duplicate = socket.socket(fileno=os.dup(int(entry.name)))
-                try:
-                    duplicate.shutdown(socket.SHUT_RDWR)
-                finally:
-                    duplicate.close()
-                return True
-    return False
-
-
-def _socket_inode(server: str, client: str) -> str | None:
-    local, remote = _proc_address(server), _proc_address(client)
-    if local is None or remote is None:
-        return None
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1] == local and fields[2] == remote:
-                return fields[9]
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
     return None
 
 
-def _proc_address(address: str) -> str | None:
-    """'127.0.0.1:8080' as /proc/net/tcp writes it: '0100007F:1F90' (IPv4 only)."""
-    host, _, port = address.rpartition(":")
-    try:
-        packed = socket.inet_aton(host)
-    except OSError:
-        return None
-    return f"{int.from_bytes(packed, 'little'):08X}:{int(port):04X}"
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -52,7 +52,7 @@ from mock_server.service import DEFAULT_DB, HisMock, Settings
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes (Granian); one already resists slow clients.",
+    help="Worker processes; one already resists slow clients.",
 )
 @click.option(
     "--admin-token",
@@ -101,7 +101,7 @@ def main(
     if proxy is not None and workers > 1:
         # The forwarded answers the server side is judged on live in the worker's memory.
         raise click.BadParameter("--proxy runs with one worker", param_hint="--workers")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    configure_logging()
     settings = Settings(
         db=db,
         fixtures=fixtures,
@@ -140,6 +140,11 @@ def main(
         _fail(exc)
     finally:
         mock.close()
+
+
+def configure_logging() -> None:
+    """The mock's log lines on stderr; the same in the CLI and in every worker it spawns."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
 
 
 def run() -> None:

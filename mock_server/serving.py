@@ -1,54 +1,91 @@
-"""Run his-mock under Granian: whole requests only, read and idle deadlines, capped headers and connections.
+"""Run his-mock under uvicorn: whole requests only, read and idle deadlines, capped headers and connections.
 
-Why Granian (benchmarks/README.md has the measurements): its HTTP/1.1 side is Rust, so the request
-line and headers are read by a Tokio task, not by a Python thread, under `HEADER_READ_TIMEOUT_MS`
-(which is also the idle deadline of a keep-alive connection) and within `MAX_HEADER_BYTES` (more is
-answered 431). The body is read by `mock_server.bridge` in the worker's event loop under
-`BODY_READ_TIMEOUT_S`; only then does one of `THREADS_PER_WORKER` Python threads run the Flask app.
-`MAX_CONNECTIONS_PER_WORKER` caps the connections each worker holds (further ones wait in the
-listen backlog). The same code serves `--workers 1` (the default) and `--workers N`.
+Why uvicorn with httptools (benchmarks/README.md has the measurements): a call goes from the socket
+through the C parser to the app and back on the worker's event loop, with no hand-over between
+threads; Granian, the server before, handed every call from its Rust threads to the Python loop and
+back, which cost about a third of the throughput at one connection. `mock_server.protocol` adds
+the limits uvicorn leaves out: the request head must arrive within `HEADER_READ_TIMEOUT_S` (also
+the idle deadline of a keep-alive connection) and within `MAX_HEADER_BYTES` (more is answered 431),
+and a worker serves `MAX_CONNECTIONS_PER_WORKER` connections at once (more wait unread). The body is
+read by `mock_server.bridge` in the event loop under `BODY_READ_TIMEOUT_S`; only then does the app
+run, on the loop's thread for a HIS call or on one of `THREADS_PER_WORKER` threads for the rest. The
+same code serves `--workers 1` (the default) and `--workers N`.
 
-Workers are processes of their own that build their own app from the settings (Granian forks or
-spawns them; nothing is inherited but the settings), so everything the workers must agree on lives
-in the database. A worker that dies (kill -9 included) is started again at once; the others keep
-answering meanwhile, each on its own SO_REUSEPORT listening socket.
+Workers are processes of their own (spawned, so nothing is inherited but the settings and the
+listening socket) that build their own app, so everything the workers must agree on lives in the
+database. The parent only watches them: a worker that dies (kill -9 included) is started again at
+once, and the others keep answering meanwhile from the one shared listening socket, whose backlog
+also holds the connections that arrive while no worker is accepting.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import ctypes
 import dataclasses
 import errno
 import functools
 import importlib.util
+import logging
+import os
+import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from mock_server.errors import ConfigError
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors.multiprocess import Multiprocess
+
+from mock_server.errors import ConfigError, MockError
+from mock_server.protocol import (
+    HEADER_READ_TIMEOUT_S,
+    MAX_CONNECTIONS_PER_WORKER,
+    MAX_HEADER_BYTES,
+    MAX_HEADER_FIELDS,
+)
 from mock_server.service import HisMock, Settings
 
-# A request's line and headers must arrive within this (Granian's header read timeout); an idle
-# keep-alive connection is closed after it too.
-HEADER_READ_TIMEOUT_MS = 10_000
+__all__ = [
+    "BODY_READ_TIMEOUT_S",
+    "HEADER_READ_TIMEOUT_MS",
+    "HEADER_READ_TIMEOUT_S",
+    "MAX_BODY_BYTES",
+    "MAX_CONNECTIONS_PER_WORKER",
+    "MAX_HEADER_BYTES",
+    "MAX_HEADER_FIELDS",
+    "THREADS_PER_WORKER",
+    "bind",
+    "serve",
+    "serve_asgi",
+]
+
+log = logging.getLogger("his_mock")
+
+HEADER_READ_TIMEOUT_MS = int(HEADER_READ_TIMEOUT_S * 1000)
 # A request's body must arrive within this once its headers have.
 BODY_READ_TIMEOUT_S = 10.0
-# Granian's HTTP/1 read buffer: a request line plus headers beyond it are answered 431 (hyper grows
-# its buffer in steps, so the refusal comes somewhere between this and twice this); so are more
-# than 100 header fields.
-MAX_HEADER_BYTES = 16 * 1024
 # The largest body the server reads (the admin API's uploads; the HIS operations allow much less).
 MAX_BODY_BYTES = 16 * 1024 * 1024
-# Connections one worker serves at a time; more wait in the listen backlog until one closes.
-MAX_CONNECTIONS_PER_WORKER = 512
 LISTEN_BACKLOG = 1024
-# Python threads per worker that run the app; a slow client never holds one (it has no complete request).
+# Python threads per worker that run the app's longer calls; a slow client never holds one (it has
+# no complete request).
 THREADS_PER_WORKER = 4
-# Granian stops the whole server when a worker dies twice within 5.5 s. A mock that is kill -9'ed on
-# purpose should not; a worker that cannot start at all (dying this often) still stops it.
+# A mock that is kill -9'ed on purpose keeps going; workers that die this often (one that cannot
+# start at all stops the server at once) stop it.
 CRASH_LOOP_DEATHS = 50
 CRASH_LOOP_SECONDS = 60.0
+# On SIGTERM a worker finishes the calls in flight for up to this long.
+STOP_GRACE_S = 5
+# How long a spawned worker may take to build its app and listen.
+WORKER_START_TIMEOUT_S = 60.0
+
+
+class ServingError(MockError):
+    """The workers could not be started or kept running."""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -60,9 +97,11 @@ def bind(host: str, port: int) -> socket.socket:
     family, kind, proto, _name, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
-        # No SO_REUSEPORT here: a port held by another server (even another his-mock) must fail.
+        # SO_REUSEADDR lets a restart bind while old connections linger in TIME_WAIT; no SO_REUSEPORT:
+        # a port held by another server (even another his-mock) must fail.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(1)
+        sock.listen(LISTEN_BACKLOG)
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
@@ -74,16 +113,8 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(mock: HisMock, *, host: str, port: int, workers: int, on_ready: Callable[[str], None]) -> None:
     """Serve until SIGTERM or Ctrl-C. `mock` (built and checked by the CLI) stays in this process;
     every worker builds its own from the same settings and database."""
-    from granian.constants import HTTPModes, Interfaces, Loops
-    from granian.http import HTTP1Settings
-    from granian.server import Server
-
-    # Granian binds in its workers; a check first makes a taken port our one-line error. Port 0
-    # picks a free port here, which the workers then bind.
-    probe = bind(host, port)
-    actual_port = probe.getsockname()[1]
-    probe.close()
-    url = f"http://{_url_host(host)}:{actual_port}"
+    sock = bind(host, port)
+    url = f"http://{_url_host(host)}:{sock.getsockname()[1]}"
     # The workers open the database by its URL (`:memory:` is a temporary file this process owns).
     database = mock.database
     settings = dataclasses.replace(mock.settings, db=database.url)
@@ -91,47 +122,65 @@ def serve(mock: HisMock, *, host: str, port: int, workers: int, on_ready: Callab
         id(e): e for e in (database.engine, database.fast_engine, database.journal_engine)
     }.values():
         engine.dispose()  # no open connection of this process reaches a worker
+    factory = functools.partial(worker_app, settings, workers, os.getpid())
+    serve_asgi(factory, sock, workers=workers, on_ready=lambda: on_ready(url))
 
-    server = Server(
-        "mock_server",
-        address=host,
-        port=actual_port,
-        interface=Interfaces.RSGI,
+
+def serve_asgi(
+    factory: Callable[[], Any], sock: socket.socket, *, workers: int, on_ready: Callable[[], None]
+) -> None:
+    """Serve the ASGI app `factory()` builds in each of `workers` spawned processes on the listening
+    `sock`, his-mock's way (also the benchmarks' ceiling); `on_ready` once every worker listens."""
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        interface="asgi3",
+        http=HisHttpProtocolPath,
+        loop=event_loop(),
+        ws="none",
+        lifespan="off",
         workers=workers,
-        blocking_threads=1,
-        loop=Loops(event_loop()),
-        http=HTTPModes.http1,
-        websockets=False,
         backlog=LISTEN_BACKLOG,
-        backpressure=MAX_CONNECTIONS_PER_WORKER,
-        http1_settings=HTTP1Settings(
-            header_read_timeout=HEADER_READ_TIMEOUT_MS, keep_alive=True, max_buffer_size=MAX_HEADER_BYTES
-        ),
-        log_level="warning",  # type: ignore[arg-type]
-        log_dictconfig=_GRANIAN_LOGGING,
-        respawn_failed_workers=True,
-        workers_kill_timeout=5,
+        timeout_keep_alive=int(HEADER_READ_TIMEOUT_S),
+        timeout_graceful_shutdown=STOP_GRACE_S,
+        # The mock's own log line per call; uvicorn's loggers reach the root logger (warnings only).
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
     )
-    server.respawned_wrks = RespawnLedger()
-    server.on_startup(lambda: on_ready(url))
-    server.serve(target_loader=functools.partial(worker_app, settings, workers), wrap_loader=False)
+    logging.getLogger("uvicorn").setLevel(logging.WARNING)  # the supervisor's own lines, in this process
+    supervisor = Supervisor(config, [sock], on_ready=on_ready)
+    try:
+        supervisor.run()
+    finally:
+        sock.close()
+    if supervisor.failure is not None:
+        raise ServingError(supervisor.failure)
+
+
+# uvicorn imports the protocol class by name in each worker.
+HisHttpProtocolPath = "mock_server.protocol:HisHttpProtocol"
 
 
 def event_loop() -> str:
-    """The workers' event loop, as Granian names it: uvloop where it is installed (a dependency but
-    on Windows), since the bridge's coroutines and Granian's hand-overs cost about 13% less CPU per
-    HIS call on it than on asyncio's own loop (benchmarks/README.md); asyncio's otherwise."""
+    """The workers' event loop, as uvicorn names it: uvloop where it is installed (a dependency but
+    on Windows), since a HIS call costs less CPU on it than on asyncio's own loop; asyncio's otherwise."""
     return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
 
 
-def worker_app(settings: Settings, workers: int) -> Any:
-    """The RSGI app of one worker process (module level, so a spawned worker can unpickle it)."""
+def worker_app(settings: Settings, workers: int, parent: int) -> Any:
+    """The ASGI app of one worker process (module level, so a spawned worker can unpickle it)."""
+    die_with_parent(parent)
     from mock_server.app import create_app
-    from mock_server.bridge import RsgiBridge
+    from mock_server.bridge import AsgiBridge
+    from mock_server.cli import configure_logging
 
+    configure_logging()  # a spawned worker starts with Python's defaults
     mock = HisMock.create(settings, seed=False)
     app = create_app(mock=mock)
-    return RsgiBridge(
+    return AsgiBridge(
         app,
         threads=THREADS_PER_WORKER,
         max_body=MAX_BODY_BYTES,
@@ -141,34 +190,60 @@ def worker_app(settings: Settings, workers: int) -> Any:
     )
 
 
-class RespawnLedger(dict[int, float]):
-    """Stands in for Granian's `respawned_wrks` (worker index -> last respawn), which its serve loop
-    reads as "died again within 5.5 s: a crash loop, stop everything". Here only `CRASH_LOOP_DEATHS`
-    deaths of one worker within `CRASH_LOOP_SECONDS` are a crash loop."""
+def die_with_parent(parent: int) -> None:
+    """End this worker when the supervisor `parent` dies, even by kill -9: an orphaned worker would
+    go on holding the port. Linux's parent-death signal; elsewhere workers outlive a killed parent."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os.kill(os.getpid(), signal.SIGTERM)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._deaths: dict[int, collections.deque[float]] = {}
 
-    def __setitem__(self, index: int, when: float) -> None:
-        super().__setitem__(index, when)
-        self._deaths.setdefault(index, collections.deque(maxlen=CRASH_LOOP_DEATHS)).append(when)
+_PR_SET_PDEATHSIG = 1
 
-    def get(self, index: int, default: Any = None) -> float:
-        deaths = self._deaths.get(index)
+
+class Supervisor(Multiprocess):
+    """uvicorn's process supervisor, which starts a worker again when one dies, plus: `on_ready` once
+    every worker serves, a line for each death, and a crash-loop rule of our own (uvicorn stops only
+    for a worker that fails before it serves)."""
+
+    def __init__(
+        self, config: uvicorn.Config, sockets: list[socket.socket], *, on_ready: Callable[[], None]
+    ) -> None:
+        super().__init__(config, sockets)
+        self._on_ready = on_ready
+        self._deaths: collections.deque[float] = collections.deque(maxlen=CRASH_LOOP_DEATHS)
+        self.failure: str | None = None
+
+    def init_processes(self) -> None:
+        super().init_processes()
+        for process in self.processes:
+            if not process.wait_until_ready(WORKER_START_TIMEOUT_S, self.should_exit):
+                if not self.should_exit.is_set():
+                    self.failure = (
+                        f"a worker did not start within {WORKER_START_TIMEOUT_S:g} s (its error is above)"
+                    )
+                    self.should_exit.set()
+                return
+        self._on_ready()
+
+    def keep_subprocess_alive(self) -> None:
+        before = list(self.processes)
+        super().keep_subprocess_alive()
         now = time.monotonic()
-        if deaths is not None and len(deaths) == CRASH_LOOP_DEATHS and now - deaths[0] < CRASH_LOOP_SECONDS:
-            return now  # Granian's own test then sees a crash loop and stops the server
-        return 0.0
-
-
-_GRANIAN_LOGGING: dict[str, Any] = {
-    # Granian's own lines (a worker that died, a respawn) on stderr beside the mock's, not on stdout.
-    "handlers": {
-        "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
-        "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
-    },
-}
+        for old, new in zip(before, self.processes, strict=True):
+            if old is not new:
+                self._deaths.append(now)
+                log.warning("worker %s died (exit code %s); another one starts", old.pid, old.exitcode)
+        if any(process.exitcode == STARTUP_FAILURE for process in self.processes):
+            # uvicorn stops the server then: the app cannot be built, and would not be the next time.
+            self.failure = "a worker could not start (its error is above)"
+        if len(self._deaths) == CRASH_LOOP_DEATHS and now - self._deaths[0] < CRASH_LOOP_SECONDS:
+            self.failure = f"{CRASH_LOOP_DEATHS} workers died within {CRASH_LOOP_SECONDS:g} s; stopping"
+            self.should_exit.set()
 
 
 def _url_host(host: str) -> str:

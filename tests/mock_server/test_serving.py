@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,7 +200,8 @@ class Load:
                     answer = self.served.post(BILL, body, headers={"Connection": "close"})
                 outcome: Any = (answer.status_code, answer.json(), self.settle_from + number)
                 kind = "settle" if settle else "bill"
-            except requests.ConnectionError as exc:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                # Refused, reset, or an answer cut short by the kill (its head sent, its body not).
                 outcome, kind = repr(exc), "unanswered"
             self.calls.append((started, time.monotonic(), kind, outcome))
             self.stop.wait(0.005)  # load, not a flood: the machine also has to respawn workers
@@ -448,3 +450,29 @@ def test_admin_body_limits(served: Served) -> None:
     assert utf16.status_code == 400
     assert "byte-order mark" in utf16.json()["error"]
     assert requests.get(url, timeout=10).json() == []
+
+
+# --- the supervisor ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kill_9_of_the_supervisor_leaves_no_worker_holding_the_port(workers: int) -> None:
+    with start_mock(extra_args=("--workers", str(workers))) as server:
+        served = Served(server, workers, login(server.base_url))
+        ready = _wait_for_workers(served, workers)
+        os.kill(server.process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(pid) for pid in ready):
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in ready), f"workers {ready} outlived their supervisor"
+        # Nobody listens on the port any more: a new server can take it.
+        with pytest.raises(OSError):
+            socket.create_connection((HOST, server.port), timeout=2).close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits to be read
