@@ -75,8 +75,8 @@ PATHS = {
 }
 LOGIN_BODY = {"userId": "demo", "password": "demo"}
 BILL_BODY = {"RegNo": "1628214442"}
-# The ceiling runs the way his-mock serves (mock_server/serving.py): Granian's RSGI interface through
-# mock_server.bridge, the same number of workers.
+# The ceiling runs the way his-mock serves (mock_server.serving.serve_asgi): uvicorn's httptools
+# protocol with his-mock's limits, mock_server.bridge, the same number of workers.
 # SettleByDoctor bills are numbered from here; "{n}" in the body becomes the bill's number.
 SETTLE_FIRST = 70_000_000
 SETTLE_CONNECTIONS = 10
@@ -213,11 +213,7 @@ class Benchmark:
         (answers / "bill.json").write_bytes(call(reference.url(BILL), BILL_BODY, token=reference.token).body)
         (answers / "login.json").write_bytes(call(reference.url(LOGIN), LOGIN_BODY).body)
         port = free_port()
-        argv = [
-            sys.executable, "-m", "granian", "--interface", "rsgi", "--host", HOST, "--port", str(port),
-            "--workers", str(self.args.workers), "--http", "1", "--no-ws", "--loop", event_loop(),
-            "--log-level", "warning", "--working-dir", str(BENCH_DIR), "flask_ceiling:rsgi_app",
-        ]  # fmt: skip
+        argv = [sys.executable, str(BENCH_DIR / "flask_ceiling.py"), HOST, str(port), str(self.args.workers)]
         ceiling = self.pool.start(
             CEILING, argv, port=port, cwd=self.workdir, env={"HIS_BENCH_CEILING_ANSWERS": str(answers)}
         )
@@ -465,6 +461,8 @@ def versions(prism: Path) -> dict[str, str]:
     for dist in (
         "his-contract-kit",
         "flask",
+        "uvicorn",
+        "httptools",
         "granian",
         "gunicorn",
         "gevent",
@@ -596,7 +594,7 @@ def run(bench: Benchmark) -> int:
             "connections": args.connections,
             "workers": args.workers,
             "serving": {
-                "server": "granian (rsgi) + mock_server.bridge",
+                "server": "uvicorn (httptools, mock_server.protocol) + mock_server.bridge",
                 "threads_per_worker": THREADS_PER_WORKER,
                 "header_read_timeout_ms": HEADER_READ_TIMEOUT_MS,
                 "event_loop": event_loop(),
@@ -620,7 +618,7 @@ def run(bench: Benchmark) -> int:
     (args.out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
     title = (
         f"HIS Contract Kit benchmark {started_at:%Y-%m-%d}: {machine['cpus']} CPUs,"
-        f" his-mock {args.workers} Granian workers,"
+        f" his-mock {args.workers} workers,"
         f" {args.rounds} rounds x {args.duration:g} s,"
         f" load avg at start {loadavg_start[0]:.2f}"
     )

@@ -4,7 +4,8 @@ Judged first by slow-client resistance: while `SLOW_CLIENTS` connections send th
 one byte a second and `SHORT_BODIES` more have sent a head whose Content-Length their body never
 reaches, one normal client (wrk, 1 connection) measures what it gets (req/s, p99, and whether it got
 anything at all). Then throughput and p99 at 1 and 10 connections without them.
-`his-mock` is the chosen one (Granian RSGI through mock_server.bridge); the others serve
+`his-mock` is the chosen one (uvicorn's httptools protocol with mock_server.protocol's limits, and
+mock_server.bridge); the others serve
 `contender_app.py`, the same app, with the workers and threads each server is normally run with.
 """
 
@@ -48,12 +49,23 @@ def contenders(bench_dir: Path) -> list[Contender]:
     app = "contender_app:app"
     return [
         Contender(
-            "his-mock (Granian RSGI + bridge)",
-            "his-mock --workers N: Granian reads heads (10 s deadline), the bridge reads bodies in the"
-            " event loop, HIS calls run on the loop's thread",
+            "his-mock (uvicorn httptools + bridge)",
+            "his-mock --workers N: heads read under a 10 s deadline by uvicorn's httptools protocol"
+            " (mock_server.protocol), bodies by the bridge, HIS calls on the event loop's thread",
             lambda port, workers: [
                 python, "-m", "mock_server", "--host", HOST, "--port", str(port), "--workers", str(workers),
                 "--db", "{db}",
+            ],
+        ),
+        Contender(
+            "granian ASGI + bridge",
+            "granian --interface asgi with the same bridge (his-mock's serving before, then over RSGI):"
+            " Rust reads heads (10 s deadline) and hands each call to the Python event loop and back",
+            lambda port, workers: [
+                python, "-m", "granian", "--interface", "asgi", "--host", HOST, "--port", str(port),
+                "--workers", str(workers), "--http", "1", "--no-ws", "--loop", "uvloop",
+                "--http1-header-read-timeout", "10000", "--log-level", "warning",
+                "--working-dir", str(bench_dir), "contender_app:asgi_app",
             ],
         ),
         Contender(
