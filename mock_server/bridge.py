@@ -31,7 +31,7 @@ log = logging.getLogger("his_mock")
 # The key under which the WSGI environ carries `drop()`: close this connection without any answer.
 DROP_CONNECTION = "his_mock.drop_connection"
 # The ASGI scope extension through which the protocol (mock_server.protocol) lets the bridge drop
-# the connection; under another ASGI server a dropped call is answered 500 instead.
+# the connection; under another ASGI server a dropped call gets the app's own answer instead.
 DROP_EXTENSION = "his_mock.drop"
 # True in the environ of a call that runs on the event loop's thread (where it must not wait).
 INLINE = "his_mock.inline"
@@ -48,6 +48,8 @@ class RunOnThread(Exception):  # noqa: N818 (a request to the bridge, not an err
         self.environ_updates = environ_updates
 
 
+# Answers that carry no body, and so no length (RFC 9110 15.3.5, 15.4.5).
+_NO_BODY = frozenset({204, 304})
 _TEXT = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
 # Header names already turned into environ keys (b"user-agent" -> "HTTP_USER_AGENT"); bounded, since
 # clients choose the names.
@@ -151,7 +153,11 @@ class AsgiBridge:
         encoded = [
             (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
         ]
-        if not any(name == b"content-length" for name, _value in encoded):
+        if (
+            answer.status not in _NO_BODY
+            and scope["method"] != "HEAD"
+            and not any(name == b"content-length" for name, _value in encoded)
+        ):
             # The whole body is here: a length, not a chunked answer.
             encoded.append((b"content-length", str(len(answer.body)).encode()))
         if size > len(body):

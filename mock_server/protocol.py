@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
@@ -42,14 +43,20 @@ _ANSWER_431 = (
 
 
 class _Admission:
-    """The connections of this worker being served, and those waiting for a turn (oldest first)."""
+    """The connections of one server being served, and those waiting for a turn (oldest first)."""
 
     def __init__(self) -> None:
         self.served = 0
         self.waiting: collections.deque[HisHttpProtocol] = collections.deque()
 
-
-_ADMISSION = _Admission()  # one event loop per worker process, so one admission per process
+    @classmethod
+    def of(cls, server_state: Any) -> _Admission:
+        """The admission of the server whose protocols share `server_state` (one per worker)."""
+        admission = getattr(server_state, "his_admission", None)
+        if admission is None:
+            admission = cls()
+            server_state.his_admission = admission
+        return admission
 
 
 class HisHttpProtocol(HttpToolsProtocol):
@@ -57,46 +64,59 @@ class HisHttpProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._admission = _Admission.of(self.server_state)
+        self._admitted = False
+        # Bytes that arrived before the connection's turn came (the first read; then reading pauses).
+        self._held: list[bytes] = []
         self._head_deadline: asyncio.TimerHandle | None = None
-        self._head_bytes = 0
+        # Between a message's end (or the connection's start) and the next head's end.
+        self._in_head = True
+        self._head_raw = 0  # the reads of a head that has not ended yet
+        self._head_bytes = 0  # its request line and fields, as httptools handed them over
         self._head_fields = 0
         self._refused = False
-        self._admitted = False
-        # The lifetime of one connection is bounded by the head deadline; uvicorn's own keep-alive
-        # timer would only repeat it.
-        self.timeout_keep_alive = int(HEADER_READ_TIMEOUT_S)
+        self._refusal_waits = False
+        # The head deadline also ends idle keep-alive connections; uvicorn's own keep-alive timer
+        # (which a single byte would stop) is set to fire after it, never before.
+        self.timeout_keep_alive = int(HEADER_READ_TIMEOUT_S) + 1
 
     # --- connections -----------------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if _ADMISSION.served >= MAX_CONNECTIONS_PER_WORKER:
-            transport.pause_reading()
-            _ADMISSION.waiting.append(self)
+        if self._admission.served >= MAX_CONNECTIONS_PER_WORKER:
+            # Left unread: uvloop starts reading only after this returns (a pause now would be
+            # undone), so the first read is held and reading paused in `data_received`.
+            self._admission.waiting.append(self)
             return
         self._admit()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_deadline()
+        admission = self._admission
         if self._admitted:
             self._admitted = False
-            _ADMISSION.served -= 1
-            while _ADMISSION.waiting and _ADMISSION.served < MAX_CONNECTIONS_PER_WORKER:
-                waiting = _ADMISSION.waiting.popleft()
-                if not waiting.transport.is_closing():
-                    waiting.transport.resume_reading()
-                    waiting._admit()
+            admission.served -= 1
+            while admission.waiting and admission.served < MAX_CONNECTIONS_PER_WORKER:
+                admission.waiting.popleft()._take_turn()
         else:
-            try:
-                _ADMISSION.waiting.remove(self)
-            except ValueError:
-                pass
+            with contextlib.suppress(ValueError):
+                admission.waiting.remove(self)
         super().connection_lost(exc)
 
     def _admit(self) -> None:
         self._admitted = True
-        _ADMISSION.served += 1
+        self._admission.served += 1
         self._arm_head_deadline()
+
+    def _take_turn(self) -> None:
+        if self.transport.is_closing():
+            return
+        self._admit()
+        held, self._held = b"".join(self._held), []
+        self.transport.resume_reading()
+        if held:
+            self.data_received(held)
 
     # --- the head deadline -----------------------------------------------------------------------
 
@@ -115,22 +135,35 @@ class HisHttpProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def on_response_complete(self) -> None:
+        queued = bool(self.pipeline)  # super starts the next queued request, if there is one
         super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline:
+        if self._refusal_waits:
+            self._send_431()
+        elif not queued and not self.transport.is_closing():
             self._arm_head_deadline()  # the next request's head, or an idle keep-alive connection
 
     # --- the head's limits -----------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if not self._admitted:
+            self._held.append(data)
+            self.transport.pause_reading()
+            return
         if self._refused:
             return
+        whole_read_in_head = self._in_head
         super().data_received(data)
+        if whole_read_in_head and self._in_head and not self._refused:
+            # httptools hands a header over only once its line ends: a line that never ends is
+            # counted here, read by read.
+            self._count_head(len(data), fields=0, raw=True)
 
     def send_400_response(self, msg: str) -> None:
-        if not self._refused:  # a head refused as too large has had its 431
+        if not self._refused:  # a head refused as too large has (or will have) its 431
             super().send_400_response(msg)
 
     def on_message_begin(self) -> None:
+        self._in_head = True
         self._head_bytes = 0
         self._head_fields = 0
         super().on_message_begin()
@@ -145,18 +178,34 @@ class HisHttpProtocol(HttpToolsProtocol):
         if not self._refused:
             super().on_header(name, value)
 
-    def _count_head(self, size: int, *, fields: int) -> None:
-        self._head_bytes += size
-        self._head_fields += fields
-        if not self._refused and (
-            self._head_bytes > MAX_HEADER_BYTES or self._head_fields > MAX_HEADER_FIELDS
-        ):
+    def _count_head(self, size: int, *, fields: int, raw: bool = False) -> None:
+        if raw:
+            # Reads and parsed fields count the same bytes: the larger of the two counts is kept.
+            self._head_raw += size
+            over = self._head_raw > MAX_HEADER_BYTES
+        else:
+            self._head_bytes += size
+            self._head_fields += fields
+            over = self._head_bytes > MAX_HEADER_BYTES or self._head_fields > MAX_HEADER_FIELDS
+        if over and not self._refused:
             self._refused = True
             self._cancel_head_deadline()
+            if self.cycle is not None and not self.cycle.response_complete:
+                # An earlier request of this connection is still being answered: its answer first.
+                self._refusal_waits = True
+                self.transport.pause_reading()
+            else:
+                self._send_431()
+
+    def _send_431(self) -> None:
+        self._refusal_waits = False
+        if not self.transport.is_closing():
             self.transport.write(_ANSWER_431)
             self.transport.close()
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_raw = 0
         if self._refused:
             return
         self._cancel_head_deadline()
@@ -170,6 +219,8 @@ class HisHttpProtocol(HttpToolsProtocol):
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._in_head = True
+        self._head_raw = 0
         if not self._refused:
             super().on_message_complete()
 

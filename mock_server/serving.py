@@ -220,14 +220,23 @@ class Supervisor(Multiprocess):
 
     def init_processes(self) -> None:
         super().init_processes()
+        deadline = time.monotonic() + WORKER_START_TIMEOUT_S
         for process in self.processes:
-            if not process.wait_until_ready(WORKER_START_TIMEOUT_S, self.should_exit):
-                if not self.should_exit.is_set():
+            # In short waits, with the signals handled in between: Ctrl-C or SIGTERM during a slow
+            # start stops the server at once (uvicorn's own loop only runs once this returns).
+            while not process.is_ready(timeout=0.2):
+                self.handle_signals()
+                if self.should_exit.is_set():
+                    return
+                if process.exitcode is not None or time.monotonic() > deadline:
                     self.failure = (
-                        f"a worker did not start within {WORKER_START_TIMEOUT_S:g} s (its error is above)"
+                        "a worker could not start (its error is above)"
+                        if process.exitcode is not None
+                        else f"a worker did not start within {WORKER_START_TIMEOUT_S:g} s"
                     )
                     self.should_exit.set()
-                return
+                    return
+                time.sleep(0.05)
         self._on_ready()
 
     def keep_subprocess_alive(self) -> None:
