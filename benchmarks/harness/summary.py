@@ -126,7 +126,7 @@ def _ratio_target(
     if top["flagged_rounds"] or bottom["flagged_rounds"]:
         note += "; some rounds had errors, see runs"
     if unbalanced:
-        note += f"; {unbalanced} round(s) with one gunicorn worker doing most of the work"
+        note += f"; {unbalanced} round(s) with one worker doing most of the work"
         if not balanced_only and top["balanced"] and bottom["balanced"]:
             note += f" (balanced rounds only: {top['balanced']['rps'] / bottom['balanced']['rps']:.2f}x)"
     return Target(target_id, title, ratio, threshold, ratio >= threshold, note)
