@@ -72,6 +72,7 @@ class HisHttpProtocol(HttpToolsProtocol):
         # Between a message's end (or the connection's start) and the next head's end.
         self._in_head = True
         self._head_raw = 0  # the reads of a head that has not ended yet
+        self._heads_ended = 0
         self._head_bytes = 0  # its request line and fields, as httptools handed them over
         self._head_fields = 0
         self._refused = False
@@ -151,11 +152,13 @@ class HisHttpProtocol(HttpToolsProtocol):
             return
         if self._refused:
             return
+        heads_before = self._heads_ended
         whole_read_in_head = self._in_head
         super().data_received(data)
-        if whole_read_in_head and self._in_head and not self._refused:
+        if whole_read_in_head and self._heads_ended == heads_before and not self._refused:
             # httptools hands a header over only once its line ends: a line that never ends is
-            # counted here, read by read.
+            # counted here, read by read. Only a read that ended no head is all head: one that
+            # carried a whole request (and perhaps the start of the next) is not counted.
             self._count_head(len(data), fields=0, raw=True)
 
     def send_400_response(self, msg: str) -> None:
@@ -204,6 +207,7 @@ class HisHttpProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def on_headers_complete(self) -> None:
+        self._heads_ended += 1
         self._in_head = False
         self._head_raw = 0
         if self._refused:

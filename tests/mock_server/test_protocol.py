@@ -154,6 +154,20 @@ def test_a_header_line_that_never_ends_gets_431_long_before_the_deadline() -> No
 
 
 @pytest.mark.usefixtures("limits")
+def test_a_whole_request_larger_than_the_head_cap_in_one_read_is_served_and_so_is_the_next() -> None:
+    with server() as port, _connect(port) as sock:
+        body = b"x" * 3000  # more than the patched 2 KiB head cap, but a body
+        request = b"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        sock.sendall(request + _get("/next"))
+        received = b""
+        while not received.endswith(b"/next"):
+            chunk = sock.recv(65536)
+            assert chunk, f"closed early: {received[-200:]!r}"
+            received += chunk
+        assert received.count(b"HTTP/1.1 200") == 2 and b"431" not in received
+
+
+@pytest.mark.usefixtures("limits")
 def test_a_refused_head_waits_for_the_answer_to_the_request_before_it() -> None:
     with server() as port, _connect(port) as sock:
         too_many = b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(11)) + b"\r\n"

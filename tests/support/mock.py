@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +42,23 @@ def start_mock(
     port = port or free_port()
     argv = python_module("mock_server", "--port", str(port), "--db", db, "--flavor", flavor, *extra_args)
     with serve(argv, port=port, env=env, timeout=timeout) as server:
+        _wait_until_ready(server, timeout)
         yield server
+
+
+# his-mock's line once every worker serves. The port accepts before that (the supervisor binds it
+# and its backlog holds connections while the workers start), so a test waits for the line.
+READY_LINE = "his-mock listening on "
+
+
+def _wait_until_ready(server: RunningServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while READY_LINE not in server.log():
+        if server.process.poll() is not None:
+            raise AssertionError(f"his-mock exited with {server.process.returncode}:\n{server.log()[-3000:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"his-mock was not ready within {timeout:g} s:\n{server.log()[-3000:]}")
+        time.sleep(0.02)
 
 
 def login(
