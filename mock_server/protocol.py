@@ -139,7 +139,8 @@ class HisHttpProtocol(HttpToolsProtocol):
         queued = bool(self.pipeline)  # super starts the next queued request, if there is one
         super().on_response_complete()
         if self._refusal_waits:
-            self._send_431()
+            if not queued:  # every request before the refused head has had its answer
+                self._send_431()
         elif not queued and not self.transport.is_closing():
             self._arm_head_deadline()  # the next request's head, or an idle keep-alive connection
 
@@ -177,7 +178,8 @@ class HisHttpProtocol(HttpToolsProtocol):
             super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count_head(len(name) + len(value) + 4, fields=1)
+        if self._in_head:  # not a chunked body's trailer fields: those belong to the body
+            self._count_head(len(name) + len(value) + 4, fields=1)
         if not self._refused:
             super().on_header(name, value)
 

@@ -178,6 +178,29 @@ def test_a_refused_head_waits_for_the_answer_to_the_request_before_it() -> None:
 
 
 @pytest.mark.usefixtures("limits")
+def test_a_refused_head_waits_for_every_answer_queued_before_it() -> None:
+    with server() as port, _connect(port) as sock:
+        too_many = b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(11)) + b"\r\n"
+        sock.sendall(_get("/slow/0.3") + _get("/b") + too_many)
+        received, _closed = _read_until_closed(sock)
+        assert received.count(b"HTTP/1.1 200") == 2 and received.endswith(
+            b"request header fields too large\n"
+        )
+        assert received.index(b"/slow/0.3") < received.index(b"/b") < received.index(b"HTTP/1.1 431")
+
+
+@pytest.mark.usefixtures("limits")
+def test_trailer_fields_of_a_chunked_body_do_not_count_as_head_fields() -> None:
+    with server() as port, _connect(port) as sock:
+        head = b"POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" + b"".join(
+            b"X-%d: 1\r\n" % n for n in range(6)
+        )
+        trailers = b"".join(b"T-%d: 1\r\n" % n for n in range(6))
+        sock.sendall(head + b"\r\n5\r\nhello\r\n0\r\n" + trailers + b"\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.usefixtures("limits")
 def test_connections_over_the_cap_wait_unread_until_one_closes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protocol, "HEADER_READ_TIMEOUT_S", 5.0)  # the served ones stay open meanwhile
     with server() as port:
